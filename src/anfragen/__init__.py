@@ -1,0 +1,5 @@
+"""anfragen: grounded question answering over German parliamentary written inquiries."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
