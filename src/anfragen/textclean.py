@@ -6,10 +6,9 @@ import re
 
 # Words after which a line-end hyphen is a real hyphen ("Extremismus- und Terrorismus...").
 _KEEP_HYPHEN_BEFORE = {
-    "und", "oder", "bzw", "sowie", "als", "noch", "wie", "bis", "u", "o", "bzw.", "statt",
-    "beziehungsweise", "respektive", "versus", "inklusive",
+    "und", "oder", "bzw", "sowie", "bis", "beziehungsweise", "respektive", "statt",
 }
-_HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)")
+_HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n[ \t]*(?=(\w+))")
 _LETTER_SPACED = re.compile(r"(?<!\S)((?:\w ){3,}\w)(?!\S)")
 _WS = re.compile(r"\s+")
 
@@ -18,16 +17,19 @@ def dehyphenate(text: str) -> str:
     """Join words split at line end: "Gesundheitsregio-\\nnen" -> "Gesundheitsregionen".
 
     Keeps the hyphen when the next word is a conjunction ("Extremismus-\\nund" stays
-    "Extremismus- und") or starts upper-case ("Online-\\nProfile" -> "Online-Profile").
+    "Extremismus- und"), starts upper-case or with a digit ("Online-\\nProfile"), or the
+    left part is an abbreviation or number ("KI-\\ngestützte", "SGB-II-\\nLeistungen").
     """
 
     def fix(m: re.Match[str]) -> str:
         left, word = m.group(1), m.group(2)
-        if word.lower() in _KEEP_HYPHEN_BEFORE:
-            return f"{left}- {word}"
-        if word[0].isupper() or word[0].isdigit() or left.isdigit():
-            return f"{left}-{word}"
-        return f"{left}{word}"
+        if word.lower() in _KEEP_HYPHEN_BEFORE and len(left) > 3:
+            return f"{left}- "
+        if word[0].isupper() or word[0].isdigit() or left[-1].isdigit():
+            return f"{left}-"
+        if len(left) >= 2 and left.isupper():
+            return f"{left}-"
+        return left
 
     return _HYPHEN_BREAK.sub(fix, text)
 

@@ -1,0 +1,62 @@
+"""German text analysis for BM25: tokens, stopwords, Snowball stems, safe FTS5 queries."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[0-9]+(?:[/.,][0-9]+)*|[^\W\d_]+", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer
+    anderes anderm andern anderr anders auch auf aus bei bin bis bist da damit dann das dass
+    dasselbe dazu daß dein deine deinem deinen deiner deines dem demselben den denn denselben
+    der derer derselbe derselben des desselben dessen dich die dies diese dieselbe dieselben
+    diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer eines einig
+    einige einigem einigen einiger einiges einmal er es etwas euch euer eure eurem euren eurer
+    eures für gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen
+    ihr ihre ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes jene
+    jenem jenen jener jenes jetzt kann kein keine keinem keinen keiner keines können könnte
+    machen man manche manchem manchen mancher manches mein meine meinem meinen meiner meines
+    mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein seine
+    seinem seinen seiner seines selbst sich sie sind so solche solchem solchen solcher solches
+    soll sollte sondern sonst um und uns unser unsere unserem unseren unserer unseres unter
+    viel vom von vor während war waren warst was weg weil weiter welche welchem welchen
+    welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde
+    würden zu zum zur zwar zwischen gibt wurde wurden gab worden wieviel viele wann wer wem
+    wen warum weshalb wieso bitte
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("german")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def analyze(text: str) -> list[str]:
+    """Lower-case tokens without stopwords, Snowball-stemmed (numbers kept as printed)."""
+    toks = [t for t in tokens(text) if t not in STOPWORDS]
+    stem = _stemmer().stemWords
+    return [t if t[0].isdigit() else s for t, s in zip(toks, stem(toks), strict=True)]
+
+
+def fts_document(text: str) -> str:
+    return " ".join(analyze(text))
+
+
+def fts_query(text: str, max_terms: int = 64) -> str:
+    """An FTS5 MATCH expression that OR-s the query's stems, each quoted: user input can
+    never be read as FTS5 syntax (quotes, `*`, `NEAR(`, `AND OR`)."""
+    seen: dict[str, None] = {}
+    for term in analyze(text):
+        seen.setdefault(term.replace('"', ""), None)
+    terms = [t for t in seen if t][:max_terms]
+    return " OR ".join(f'"{t}"' for t in terms)

@@ -1,0 +1,131 @@
+"""Content-addressed embedding cache: key = hash(model fingerprint, passage text).
+
+Two layers: the bundled, read-only cache committed under `data/embeddings/<model>/`
+(float16 shards, one per first hex digit of the key, so a corpus change rewrites few files),
+and the user's cache in SQLite under ANFRAGEN_CACHE. Ingest embeds only what neither has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "embeddings"
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ANFRAGEN_CACHE") or Path.home() / ".cache" / "anfragen")
+
+
+def text_key(fingerprint: str, text: str) -> bytes:
+    return hashlib.blake2b(f"{fingerprint}\0{text}".encode(), digest_size=16).digest()
+
+
+def model_dirname(fingerprint: str) -> str:
+    return fingerprint.replace("/", "_")[:40]
+
+
+class BundledCache:
+    """Read-only shards `<dir>/<model>/shard-<h>.npz` with arrays `keys` (n,16 u1), `vecs`."""
+
+    def __init__(self, root: Path, fingerprint: str):
+        self.dir = root / model_dirname(fingerprint)
+        self._table: dict[bytes, np.ndarray] | None = None
+
+    def _load(self) -> dict[bytes, np.ndarray]:
+        if self._table is None:
+            self._table = {}
+            for shard in sorted(self.dir.glob("shard-*.npz")) if self.dir.is_dir() else []:
+                with np.load(shard) as z:
+                    for k, v in zip(z["keys"], z["vecs"], strict=True):
+                        self._table[k.tobytes()] = v
+        return self._table
+
+    def get(self, key: bytes) -> np.ndarray | None:
+        return self._load().get(key)
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+class UserCache:
+    """Read-write SQLite cache of float16 vectors."""
+
+    def __init__(self, root: Path, fingerprint: str):
+        root.mkdir(parents=True, exist_ok=True)
+        self.path = root / f"embeddings-{model_dirname(fingerprint)}.sqlite"
+        self.conn = sqlite3.connect(str(self.path), check_same_thread=False)
+        self.conn.execute("CREATE TABLE IF NOT EXISTS vec (key BLOB PRIMARY KEY, v BLOB)")
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        out: dict[bytes, np.ndarray] = {}
+        for i in range(0, len(keys), 900):
+            part = list(keys[i : i + 900])
+            q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
+            for k, v in self.conn.execute(q, part):
+                out[bytes(k)] = np.frombuffer(v, dtype=np.float16)
+        return out
+
+    def put_many(self, keys: Sequence[bytes], vecs: np.ndarray) -> None:
+        rows = [(k, v.astype(np.float16).tobytes()) for k, v in zip(keys, vecs, strict=True)]
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class EmbeddingCache:
+    """Bundled shards first, then the user's cache."""
+
+    def __init__(self, fingerprint: str, bundled: Path | None = None, user: Path | None = None):
+        self.fingerprint = fingerprint
+        self.bundled = BundledCache(bundled or BUNDLED_DIR, fingerprint)
+        self.user = UserCache(user or cache_root(), fingerprint)
+
+    def lookup(self, texts: Sequence[str]) -> tuple[list[bytes], dict[int, np.ndarray]]:
+        keys = [text_key(self.fingerprint, t) for t in texts]
+        found: dict[int, np.ndarray] = {}
+        missing: list[int] = []
+        for i, k in enumerate(keys):
+            v = self.bundled.get(k)
+            if v is None:
+                missing.append(i)
+            else:
+                found[i] = v
+        if missing:
+            got = self.user.get_many([keys[i] for i in missing])
+            found.update({i: got[keys[i]] for i in missing if keys[i] in got})
+        return keys, found
+
+    def store(self, keys: Sequence[bytes], vecs: np.ndarray) -> None:
+        self.user.put_many(keys, vecs)
+
+
+def export_bundled(
+    keys: Sequence[bytes], vecs: np.ndarray, root: Path, fingerprint: str
+) -> list[Path]:
+    """Write the given vectors as shards; a shard is rewritten only if its content changed."""
+    out_dir = root / model_dirname(fingerprint)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    written = []
+    for h in "0123456789abcdef":
+        idx = [i for i in order if keys[i].hex()[0] == h]
+        karr = np.array([np.frombuffer(keys[i], dtype=np.uint8) for i in idx], dtype=np.uint8)
+        varr = np.asarray(vecs[idx], dtype=np.float16) if idx else np.zeros((0, 0), np.float16)
+        path = out_dir / f"shard-{h}.npz"
+        if path.exists():
+            with np.load(path) as z:
+                if np.array_equal(z["keys"], karr) and np.array_equal(z["vecs"], varr):
+                    continue
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=karr.reshape(-1, 16), vecs=varr)
+        os.replace(tmp, path)
+        written.append(path)
+    return written

@@ -1,0 +1,37 @@
+"""Progress display for long work (tqdm bars on the terminal)."""
+
+from __future__ import annotations
+
+import sys
+
+PHASES = {"read": "Dokumente lesen", "embed": "Einbetten"}
+
+
+class Bar:
+    """One tqdm bar per phase; `update(phase, done, total)` is an ingest Progress callback."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.bars: dict = {}
+
+    def __enter__(self) -> Bar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+    def status(self, message: str) -> None:
+        print(message, file=self.stream)
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=total, desc=PHASES.get(phase, phase), unit=" Stk.",
+                       file=self.stream, leave=False, dynamic_ncols=True)
+            self.bars[phase] = bar
+        bar.update(done - bar.n)

@@ -1,0 +1,151 @@
+"""Query -> ranked chunk ids: dense (FAISS), BM25 (FTS5), hybrid (weighted reciprocal rank
+fusion), all with metadata filters applied before the top-k cut.
+
+Scores: dense = cosine similarity in [-1, 1]; bm25 = FTS5 BM25 (higher is better, unbounded);
+hybrid = weighted RRF, sum of w / (k + rank) over the retrievers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import store
+from .errors import QueryError
+from .index import Index
+
+MODES = ("hybrid", "dense", "bm25")
+MAX_QUERY_CHARS = 2000
+_DRUCKSACHE = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,6})(?![\d/])")
+
+
+@dataclass(frozen=True)
+class Filters:
+    parliaments: tuple[str, ...] = ()
+    since: str = ""  # ISO date, inclusive, on date_answered
+    until: str = ""
+    parties: tuple[str, ...] = ()
+    answering_bodies: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE clause over `documents` (empty when no filter is set)."""
+        clauses: list[str] = []
+        params: list = []
+
+        def any_of(column: str, values: Sequence[str], like: bool = False) -> None:
+            if not values:
+                return
+            op = "LIKE" if like else "="
+            clauses.append("(" + " OR ".join(f"{column} {op} ?" for _ in values) + ")")
+            params.extend(f"%{v}%" if like else v for v in values)
+
+        any_of("documents.parliament", self.parliaments)
+        any_of("documents.parties", self.parties, like=True)
+        any_of("documents.answering_body", self.answering_bodies, like=True)
+        any_of("documents.doc_type", self.doc_types)
+        if self.since:
+            clauses.append("documents.date_answered >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("documents.date_answered <= ?")
+            params.append(self.until)
+        return " AND ".join(clauses), params
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sql()[0])
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: str = "hybrid"
+    k: int = 10
+    depth: int = 100  # candidates per retriever before fusion
+    rrf_k: int = 60
+    weights: dict = field(default_factory=lambda: {"dense": 1.0, "bm25": 1.0})
+    id_boost: bool = True  # a Drucksache number in the query puts that document first
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: int
+    score: float
+    scores: dict
+
+
+def clean_query(query: str) -> str:
+    q = (query or "").strip()
+    if not q or not re.search(r"\w", q):
+        raise QueryError("Bitte eine Frage eingeben (die Anfrage enthält keine Wörter).")
+    return q[:MAX_QUERY_CHARS]
+
+
+def drucksachen_in(query: str) -> list[str]:
+    return [f"{a}/{b}" for a, b in _DRUCKSACHE.findall(query)]
+
+
+def rrf(
+    rankings: dict[str, list[tuple[int, float]]], weights: dict, k: int
+) -> list[Ranked]:
+    """Weighted reciprocal rank fusion; ties broken by id for determinism."""
+    fused: dict[int, float] = {}
+    per: dict[int, dict] = {}
+    for name, ranking in rankings.items():
+        w = float(weights.get(name, 1.0))
+        for rank, (i, s) in enumerate(ranking, start=1):
+            fused[i] = fused.get(i, 0.0) + w / (k + rank)
+            per.setdefault(i, {})[name] = s
+            per[i][f"{name}_rank"] = rank
+    order = sorted(fused, key=lambda i: (-fused[i], i))
+    return [Ranked(i, fused[i], per[i]) for i in order]
+
+
+def search_ids(
+    index: Index, query: str, qvec: np.ndarray | None, cfg: RetrievalConfig, filters: Filters
+) -> list[Ranked]:
+    """Ranked chunk row ids for one query."""
+    if cfg.mode not in MODES:
+        raise QueryError(f"Unbekannter Modus {cfg.mode!r}; erlaubt: {', '.join(MODES)}.")
+    where, params = filters.sql()
+    allowed = store.filtered_ids(index.conn, where, params) if where else None
+    depth = max(cfg.depth, cfg.k)
+    rankings: dict[str, list[tuple[int, float]]] = {}
+    if cfg.mode in ("dense", "hybrid"):
+        rankings["dense"] = index.vectors.search(qvec[None, :], depth, allowed)[0]
+    if cfg.mode in ("bm25", "hybrid"):
+        rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params)
+    if cfg.mode == "hybrid":
+        ranked = rrf(rankings, cfg.weights, cfg.rrf_k)
+    else:
+        (name, ranking), = rankings.items()
+        ranked = [Ranked(i, s, {name: s, f"{name}_rank": r}) for r, (i, s) in
+                  enumerate(ranking, start=1)]
+    if cfg.id_boost:
+        ranked = boost_identifiers(index, query, ranked, allowed)
+    return ranked[: cfg.k]
+
+
+def boost_identifiers(
+    index: Index, query: str, ranked: list[Ranked], allowed: Sequence[int] | None
+) -> list[Ranked]:
+    """Chunks of a document whose Drucksache the query names come first, best-ranked first."""
+    ids = store.ids_for_drucksache(index.conn, drucksachen_in(query))
+    if allowed is not None:
+        allowed_set = set(allowed)
+        ids = [i for i in ids if i in allowed_set]
+    if not ids:
+        return ranked
+    pos = {r.id: n for n, r in enumerate(ranked)}
+    by_id = {r.id: r for r in ranked}
+    first = sorted(ids, key=lambda i: (pos.get(i, len(pos)), i))
+    boosted = [
+        Ranked(i, by_id[i].score if i in by_id else 0.0,
+               {**(by_id[i].scores if i in by_id else {}), "id_match": 1.0})
+        for i in first
+    ]
+    chosen = set(ids)
+    return boosted + [r for r in ranked if r.id not in chosen]

@@ -1,0 +1,190 @@
+"""SQLite side of the index: documents, chunks, FTS5 (BM25) over German stems, feedback."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from .analyze import fts_document, fts_query
+from .models import Chunk, Inquiry
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT, content_hash TEXT, family TEXT, parliament TEXT,
+    wahlperiode TEXT, drucksache TEXT, title TEXT, doc_type TEXT, askers TEXT, parties TEXT,
+    answering_body TEXT, date_asked TEXT, date_answered TEXT, url TEXT, fallback INTEGER,
+    warnings TEXT, inquiry_json TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT REFERENCES documents(doc_id),
+    numbers TEXT, part INTEGER, kind TEXT, text TEXT, answer_text TEXT, question_text TEXT,
+    start INTEGER, "end" INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS documents_drucksache ON documents(drucksache);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='unicode61');
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY, created TEXT DEFAULT (datetime('now')), query TEXT, answer TEXT,
+    citations TEXT, helpful INTEGER, reason TEXT, config TEXT
+);
+"""
+
+DOC_COLUMNS = (
+    "doc_id path content_hash family parliament wahlperiode drucksache title doc_type askers "
+    "parties answering_body date_asked date_answered url fallback warnings"
+).split()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def fts_body(inq: Inquiry, chunk: Chunk) -> str:
+    """What BM25 sees: the chunk text plus people and bodies that a searcher may name."""
+    extra = " ".join((*inq.askers, *inq.parties, inq.answering_body, inq.drucksache))
+    return fts_document(f"{chunk.text}\n{extra}")
+
+
+def doc_row(inq: Inquiry, content_hash: str) -> tuple:
+    return (
+        inq.doc_id, inq.source, content_hash, inq.family, inq.parliament, inq.wahlperiode,
+        inq.drucksache, inq.title, inq.doc_type, json.dumps(list(inq.askers), ensure_ascii=False),
+        json.dumps(list(inq.parties), ensure_ascii=False), inq.answering_body, inq.date_asked,
+        inq.date_answered, inq.url, int(inq.fallback),
+        json.dumps(list(inq.warnings), ensure_ascii=False),
+        json.dumps(asdict(inq), ensure_ascii=False),
+    )
+
+
+def insert_document(
+    conn: sqlite3.Connection, inq: Inquiry, content_hash: str, chunks: Sequence[Chunk]
+) -> list[int]:
+    """Insert one document and its chunks (caller holds the transaction); returns row ids."""
+    conn.execute(
+        f"INSERT INTO documents VALUES ({','.join('?' * 18)})", doc_row(inq, content_hash)
+    )
+    ids = []
+    for c in chunks:
+        cur = conn.execute(
+            'INSERT INTO chunks (chunk_id, doc_id, numbers, part, kind, text, answer_text, '
+            'question_text, start, "end") VALUES (?,?,?,?,?,?,?,?,?,?)',
+            (c.chunk_id, c.doc_id, json.dumps(list(c.numbers)), c.part, c.kind, c.text,
+             c.answer_text, c.question_text, c.start, c.end),
+        )
+        rowid = cur.lastrowid
+        conn.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (rowid, fts_body(inq, c)))
+        ids.append(rowid)
+    return ids
+
+
+def delete_document(conn: sqlite3.Connection, doc_id: str) -> list[int]:
+    """Remove a document with its chunks; returns the removed chunk row ids."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+    conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
+    conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+    conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+    return ids
+
+
+def document_hashes(conn: sqlite3.Connection) -> dict[str, str]:
+    return {r[0]: r[1] for r in conn.execute("SELECT doc_id, content_hash FROM documents")}
+
+
+def row_to_chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"], doc_id=row["doc_id"], numbers=tuple(json.loads(row["numbers"])),
+        text=row["text"], answer_text=row["answer_text"], question_text=row["question_text"],
+        part=row["part"], start=row["start"], end=row["end"], kind=row["kind"],
+    )
+
+
+def get_chunks(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chunk]:
+    ids = list(ids)
+    out: dict[int, Chunk] = {}
+    for i in range(0, len(ids), 900):
+        part = ids[i : i + 900]
+        q = f"SELECT * FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+        out.update({r["id"]: row_to_chunk(r) for r in conn.execute(q, part)})
+    return out
+
+
+def get_documents(conn: sqlite3.Connection, doc_ids: Iterable[str]) -> dict[str, dict]:
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return {}
+    cols = ", ".join(DOC_COLUMNS)
+    q = f"SELECT {cols} FROM documents WHERE doc_id IN ({','.join('?' * len(ids))})"
+    out = {}
+    for r in conn.execute(q, ids):
+        d = dict(r)
+        for k in ("askers", "parties", "warnings"):
+            d[k] = json.loads(d[k] or "[]")
+        out[d["doc_id"]] = d
+    return out
+
+
+def get_inquiry_json(conn: sqlite3.Connection, doc_id: str) -> dict | None:
+    row = conn.execute("SELECT inquiry_json FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def bm25_search(
+    conn: sqlite3.Connection, query: str, k: int, where: str = "", params: Sequence = ()
+) -> list[tuple[int, float]]:
+    """Top-k (chunk row id, BM25 score; higher is better) with SQL filters before the cut."""
+    match = fts_query(query)
+    if not match:
+        return []
+    sql = (
+        "SELECT chunks_fts.rowid AS id, -bm25(chunks_fts) AS score FROM chunks_fts "
+        "JOIN chunks ON chunks.id = chunks_fts.rowid "
+        "JOIN documents ON documents.doc_id = chunks.doc_id "
+        f"WHERE chunks_fts MATCH ? {('AND ' + where) if where else ''} "
+        "ORDER BY score DESC, chunks_fts.rowid ASC LIMIT ?"
+    )
+    return [(r[0], float(r[1])) for r in conn.execute(sql, (match, *params, k))]
+
+
+def filtered_ids(conn: sqlite3.Connection, where: str, params: Sequence) -> list[int]:
+    sql = (
+        "SELECT chunks.id FROM chunks JOIN documents ON documents.doc_id = chunks.doc_id "
+        f"WHERE {where}"
+    )
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def ids_for_drucksache(conn: sqlite3.Connection, drucksachen: Sequence[str]) -> list[int]:
+    if not drucksachen:
+        return []
+    q = (
+        "SELECT chunks.id FROM chunks JOIN documents ON documents.doc_id = chunks.doc_id "
+        f"WHERE documents.drucksache IN ({','.join('?' * len(drucksachen))}) "
+        "ORDER BY chunks.id"
+    )
+    return [r[0] for r in conn.execute(q, list(drucksachen))]
+
+
+def add_feedback(
+    conn: sqlite3.Connection, query: str, answer: str, citations: list, helpful: bool,
+    reason: str = "", config: dict | None = None,
+) -> int:
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO feedback (query, answer, citations, helpful, reason, config) "
+            "VALUES (?,?,?,?,?,?)",
+            (query, answer, json.dumps(citations, ensure_ascii=False), int(helpful), reason,
+             json.dumps(config or {}, ensure_ascii=False)),
+        )
+    return int(cur.lastrowid)
+
+
+def list_feedback(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute("SELECT * FROM feedback ORDER BY id")
+    return [{**dict(r), "citations": json.loads(r["citations"] or "[]")} for r in rows]
