@@ -17,13 +17,12 @@ from .models import Answer, Citation, Hit
 ABSTAIN_TEXT = "In den vorliegenden Anfragen habe ich dazu keine Antwort gefunden."
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
-_ABBREV = (
-    "Nr|Abs|Art|bzw|ca|vgl|ggf|Drs|Dr|Prof|St|Std|Mio|Mrd|Tsd|usw|etc|inkl|insb|bspw|evtl|"
-    "u\\.a|z\\.B|d\\.h|i\\.d\\.R|s\\.o|s\\.u|S|Bd|Kap|Anl|lfd|gem|Mill|zzgl|abzgl|Tab|Ziff"
+_ABBREV = frozenset(
+    "nr abs art bzw ca vgl ggf drs dr prof st std mio mrd tsd usw etc inkl insb bspw evtl "
+    "u.a z.b d.h i.d.r s.o s.u s bd kap anl lfd gem mill zzgl abzgl tab ziff z b d h a i "
+    "u o v".split()
 )
-_SENT_END = re.compile(
-    rf"(?<!\b(?:{_ABBREV}))(?<!\b\d)(?<!\b\d\d)(?<=[.!?;:])\s+(?=[A-ZÄÖÜ„\"(\d])"
-)
+_BOUNDARY = re.compile(r"[.!?;:]\s+(?=[A-ZÄÖÜ„\"(\d])")
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,15 @@ def split_sentences(text: str) -> list[str]:
     """German sentence split that survives "Nr. 5", "z. B.", "1. Januar" and tables."""
     out: list[str] = []
     for para in text.split("\n"):
-        out.extend(s.strip() for s in _SENT_END.split(para) if s.strip())
-    return out
+        start = 0
+        for m in _BOUNDARY.finditer(para):
+            before = para[start : m.start()].rsplit(" ", 1)[-1].lower()
+            if para[m.start()] == "." and (before in _ABBREV or re.fullmatch(r"\d{1,2}", before)):
+                continue  # abbreviation or ordinal ("1. Januar"), not a sentence end
+            out.append(para[start : m.start() + 1].strip())
+            start = m.end()
+        out.append(para[start:].strip())
+    return [s for s in out if s]
 
 
 def overlap(query_terms: set[str], text: str) -> float:

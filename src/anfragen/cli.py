@@ -35,12 +35,7 @@ def _filters(args):
 def _engine(args):
     from .pipeline import Engine
 
-    emb = None
-    if getattr(args, "model", None) == "fake":
-        from .embed import FakeEmbedder
-
-        emb = FakeEmbedder()
-    return Engine(index_dir=Path(args.index), model=getattr(args, "model", None), embedder=emb)
+    return Engine(index_dir=Path(args.index), model=getattr(args, "model", None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,12 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_parse(args) -> int:
     from .parse import parse_document
-    from .read import load_sidecars, read_file, sidecar_for
+    from .read import corpus_root, load_sidecars, read_file, sidecar_for
     from .serialize import inquiry_json, inquiry_text
 
     failed = 0
     for f in args.files:
-        root = args.root or _guess_root(f)
+        root = args.root or corpus_root(f, f.parent)
         try:
             src = read_file(f, root, sidecar_for(f, load_sidecars(f.parent)))
         except AnfragenError as e:
@@ -123,16 +118,6 @@ def cmd_parse(args) -> int:
         else:
             print(inquiry_text(inq))
     return 1 if failed else 0
-
-
-def _guess_root(f: Path) -> Path:
-    """doc_ids relative to data/corpus when the file lies under it."""
-    from .pipeline import DEFAULT_CORPUS
-
-    for parent in f.resolve().parents:
-        if parent == DEFAULT_CORPUS or parent.name == "corpus":
-            return parent
-    return f.parent
 
 
 def cmd_parse_report(args) -> int:

@@ -1,4 +1,4 @@
-"""The `anfragen eval` actions: run, compare, check, calibrate."""
+"""The `anfragen eval` actions: run, compare, check, calibrate, export, baseline."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def _engine(args, index=None):
 
 def dispatch(args) -> int:
     return {"run": cmd_run, "compare": cmd_compare, "check": cmd_check,
-            "calibrate": cmd_calibrate}[args.action](args)
+            "calibrate": cmd_calibrate, "export": cmd_export,
+            "baseline": cmd_baseline}[args.action](args)
 
 
 def evaluate_config(engine, queries, mode: str, k: int, progress=None):
@@ -95,6 +96,11 @@ def cmd_compare(args) -> int:
 
 def cmd_check(args) -> int:
     """Fail when a dev score dropped by more than the tolerance stated in expected.json."""
+    if not args.expected.is_file():
+        from .errors import AnfragenError
+
+        raise AnfragenError(f"{args.expected} fehlt; Vorlage: eval/expected.example.json, "
+                            "Werte aus einem echten Lauf (anfragen eval --json OUT) eintragen.")
     expected = json.loads(args.expected.read_text(encoding="utf-8"))
     engine = _engine(args)
     queries = load_queries(Path(expected.get("queries", args.queries)))
@@ -106,7 +112,10 @@ def cmd_check(args) -> int:
         ok = got is not None and got >= want - tol
         if path.endswith("false_abstention_rate"):
             ok = got is not None and got <= want + tol
-        print(f"{'OK  ' if ok else 'FAIL'} {path}: {got:.3f} (erwartet {want:.3f} ± {tol})")
+        shown = "fehlt" if got is None else f"{got:.3f}"
+        bound = f"<= {want + tol:.3f}" if path.endswith("false_abstention_rate") else \
+            f">= {want - tol:.3f}"
+        print(f"{'OK  ' if ok else 'FAIL'} {path}: {shown} (erwartet {bound})")
         failed += [] if ok else [path]
     return 1 if failed else 0
 
@@ -132,3 +141,28 @@ def cmd_calibrate(args) -> int:
     from .calibrate import calibrate
 
     return calibrate(args, _engine(args))
+
+
+def cmd_export(args) -> int:
+    from .beir import export_beir
+
+    out = args.out or Path("eval/beir") / args.queries.stem
+    counts = export_beir(Path(args.index), load_queries(args.queries), out)
+    print(f"BEIR-Export nach {out}: {counts['queries']} Fragen, {counts['corpus']} Einheiten, "
+          f"{counts['qrels']} Relevanzurteile")
+    if counts["missing"]:
+        print(f"Warnung: {len(counts['missing'])} relevante Einheiten fehlen im Index, z. B. "
+              + ", ".join(counts["missing"][:5]), file=sys.stderr)
+    return 0
+
+
+def cmd_baseline(args) -> int:
+    from .baseline import baseline_engine
+    from .progress import Bar
+
+    with Bar() as bar:
+        engine, report = baseline_engine(_engine(args), args.baseline_index, bar.update)
+    print(report.summary() if report else f"Baseline-Index {engine.index_dir} ist aktuell.")
+    for _path, why in report.failed if report else []:
+        print(f"übersprungen: {why}", file=sys.stderr)
+    return 0

@@ -215,8 +215,8 @@ def write_trec(runs: dict, path: Path, tag: str) -> None:
 
 def add_eval_parser(sub) -> None:
     p = sub.add_parser("eval", help="Retrieval- und Antwortqualität messen")
-    p.add_argument("action", nargs="?", default="run", choices=["run", "compare", "check",
-                                                                "calibrate"])
+    p.add_argument("action", nargs="?", default="run",
+                   choices=["run", "compare", "check", "calibrate", "export", "baseline"])
     p.add_argument("--queries", type=Path, default=Path("eval/datasets/dev/queries.jsonl"))
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"])
     p.add_argument("--k", type=int, default=100)
@@ -225,9 +225,15 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--json", type=Path, default=None, help="Ergebnis als JSON")
     p.add_argument("--run", type=Path, default=None, help="TREC-Run-Datei")
     p.add_argument("--configs", default="bm25,dense,hybrid",
-                   help="compare: Konfigurationen, Komma-getrennt")
+                   help="compare: Konfigurationen, Komma-getrennt (bm25, dense, hybrid, "
+                        "fixed-bm25, fixed-dense, fixed-hybrid); die erste ist die Basis")
+    p.add_argument("--baseline-index", default=None,
+                   help="compare/baseline: Index mit festen 1000-Zeichen-Chunks "
+                        "(Standard: <index>-fixed)")
     p.add_argument("--expected", type=Path, default=Path("eval/expected.json"))
-    p.add_argument("--out", type=Path, default=Path("eval/results"))
+    p.add_argument("--out", type=Path, default=None,
+                   help="compare: Berichtsordner (eval/results); export: BEIR-Ordner "
+                        "(eval/beir/<queries>)")
     p.add_argument("--write", action="store_true", help="calibrate: Schwelle speichern")
 
 

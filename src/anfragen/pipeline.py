@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +28,12 @@ class Engine:
     embedder: object | None = None  # injected (tests: FakeEmbedder)
     settings: ChunkerSettings = field(default_factory=ChunkerSettings)
     _index: Index | None = None
+
+    @classmethod
+    def from_env(cls) -> Engine:
+        """Settings from ANFRAGEN_INDEX (default index/) and ANFRAGEN_MODEL ("fake" in tests)."""
+        return cls(index_dir=Path(os.environ.get("ANFRAGEN_INDEX", "index")),
+                   model=os.environ.get("ANFRAGEN_MODEL") or None)
 
     # -- lazy parts -------------------------------------------------------------------------
     def get_embedder(self, progress=None):

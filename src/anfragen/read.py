@@ -30,15 +30,28 @@ def doc_id_for(path: Path, root: Path) -> str:
     return rel.with_suffix("").as_posix()
 
 
+CORPUS_MARKERS = ("SOURCES.md", "manifest.jsonl")
+
+
+def corpus_root(path: Path, default: Path) -> Path:
+    """The folder doc ids are relative to: the nearest ancestor holding a corpus marker
+    (SOURCES.md or manifest.jsonl, as data/corpus does), else `default`. So ingesting
+    data/corpus/hessen-seed alone still yields the doc id hessen-seed/HE_20_...."""
+    for parent in Path(path).resolve().parents:
+        if any((parent / m).is_file() for m in CORPUS_MARKERS):
+            return parent
+    return default
+
+
 def iter_document_paths(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     """Yield (file, root) for every document file under the given files/folders, sorted."""
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and is_document_file(f):
-                    yield f, p
+                    yield f, corpus_root(f, p)
         else:
-            yield p, p.parent
+            yield p, corpus_root(p, p.parent)
 
 
 def is_document_file(path: Path) -> bool:

@@ -1,0 +1,46 @@
+# anfragen: two commands on a fresh machine
+#   make app    installs everything, builds the index over the bundled corpus, starts the app
+#   make test   installs everything and runs the tests
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: install app index test test-slow test-all lint eval check-contract clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	$(BIN)/anfragen ingest data/corpus --index index
+
+app: index
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: install
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
+	$(BIN)/python -m pytest -m "slow or browser" -q
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
+
+lint: install
+	$(BIN)/ruff check src tests app.py
+
+eval: index
+	$(BIN)/anfragen eval --queries eval/datasets/dev/queries.jsonl --json eval/results/dev-hybrid.json
+
+check-contract: index
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python ../shared/tools/check_contract.py
+
+clean:
+	rm -rf index .pytest_cache

@@ -1,0 +1,287 @@
+"""Streamlit face of anfragen: widgets only; everything else is anfragen.Engine and anfragen.ui.
+
+Run: streamlit run app.py   (ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+
+import streamlit as st
+
+from anfragen import ui
+from anfragen.answer import ABSTAIN_TEXT
+from anfragen.errors import AnfragenError, QueryError
+from anfragen.models import Answer, Citation
+from anfragen.pipeline import Engine
+from anfragen.retrieve import MODES, Filters, RetrievalConfig
+from anfragen.serialize import answer_json
+
+log = logging.getLogger("anfragen.app")
+
+EXAMPLES = (
+    "Können hessische Kommunen HessenConnect 2.0 nutzen?",
+    "Müssen Krankenhäuser in Niedersachsen ein System haben, über das Beschäftigte Fehler "
+    "anonym melden können?",
+    "Wie viele Menschen wurden Anfang Juli 2025 in Deutschland mit offenem Haftbefehl "
+    "polizeilich gesucht?",
+    "Dürfen Feuerwehrleute bald mit dem normalen Autoführerschein Einsatzfahrzeuge bis fünf "
+    "Tonnen fahren?",
+)
+
+
+@st.cache_resource(show_spinner=False)
+def get_engine() -> Engine:
+    return Engine.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def setup_lock() -> threading.Lock:
+    """One model conversion / index build at a time, however many sessions are open."""
+    return threading.Lock()
+
+
+# -- first run: model and index ---------------------------------------------------------------
+def prepare_model(engine: Engine) -> None:
+    if engine.embedder is not None:
+        return
+    with st.status("Das Sprachmodell wird geladen …", expanded=True) as status:
+        engine.get_embedder(progress=lambda msg: status.write(ui.status_message(msg)))
+        status.update(label="Das Sprachmodell ist bereit.", state="complete", expanded=False)
+
+
+def prepare_index(engine: Engine) -> None:
+    if engine.has_index():
+        return
+    st.info("Es gibt noch keinen Suchindex. Er wird jetzt einmalig aus den mitgelieferten "
+            "Dokumenten aufgebaut; das kann einige Minuten dauern.")
+    bar = st.progress(0.0, text="Der Suchindex wird aufgebaut …")
+
+    def update(phase: str, done: int, total: int) -> None:
+        frac, text = ui.progress_text(phase, done, total)
+        bar.progress(frac, text=text)
+
+    report = engine.ensure_index(progress=update)
+    bar.progress(1.0, text="Der Suchindex ist fertig.")
+    if report is not None and report.failed:
+        st.warning(f"{len(report.failed)} Dateien konnten nicht gelesen werden und fehlen im "
+                   "Index (Details: anfragen ingest auf der Kommandozeile).")
+
+
+def prepare(engine: Engine) -> bool:
+    """Model and index ready (built with visible progress); False after a shown error."""
+    try:
+        with setup_lock():
+            prepare_model(engine)
+            prepare_index(engine)
+        _ = engine.index  # opened now, so a broken index is reported here
+    except AnfragenError as exc:
+        st.error(f"Die Suche kann nicht starten: {exc}")
+        return False
+    except Exception as exc:  # the app's last line: a message, never a traceback
+        log.exception("setup failed")
+        st.error(f"Die Suche kann nicht starten (unerwarteter Fehler {type(exc).__name__}: "
+                 f"{exc}). Bitte prüfen Sie die Installation und starten Sie die App neu.")
+        return False
+    return True
+
+
+# -- sidebar ------------------------------------------------------------------------------------
+def date_range(opts: ui.FilterOptions) -> tuple:
+    if not (opts.first and opts.last):
+        return ()
+    picked = st.date_input(
+        "Beantwortet im Zeitraum", value=(opts.first, opts.last), min_value=opts.first,
+        max_value=opts.last, format="DD.MM.YYYY", key="f_dates",
+    )
+    return tuple(picked) if isinstance(picked, (tuple, list)) else ()
+
+
+def sidebar(engine: Engine) -> tuple[Filters, RetrievalConfig, int]:
+    opts = ui.filter_options(engine.index.conn)
+    with st.sidebar:
+        st.header("Filter")
+        parls = st.multiselect("Parlament", opts.parliaments, key="f_parl",
+                               placeholder="alle Parlamente")
+        dates = date_range(opts)
+        parties = st.multiselect("Partei der Fragestellenden", opts.parties, key="f_party",
+                                 placeholder="alle Parteien")
+        bodies = st.multiselect("Antwortende Stelle", opts.answering_bodies, key="f_body",
+                                placeholder="alle Stellen")
+        types = st.multiselect("Dokumentart", opts.doc_types, key="f_type",
+                               placeholder="alle Dokumentarten")
+        k = st.slider("Anzahl weiterer Fundstellen", 1, 20, 5, key="f_k")
+        with st.expander("Erweitert"):
+            default = RetrievalConfig().mode
+            mode = st.radio("Suchverfahren", MODES, index=MODES.index(default), key="f_mode",
+                            format_func=lambda m: ui.MODE_LABELS.get(m, m))
+    filters = ui.build_filters(opts, parls, dates, parties, bodies, types)
+    return filters, RetrievalConfig(mode=mode, k=max(k, 10)), k
+
+
+# -- question ------------------------------------------------------------------------------------
+def use_example(text: str) -> None:
+    st.session_state["frage"] = text
+    st.session_state["query"] = text
+
+
+def submit() -> None:
+    st.session_state["query"] = st.session_state.get("frage", "")
+
+
+def question_form() -> None:
+    with st.form("frage_form", border=False):
+        st.text_input("Ihre Frage", key="frage", max_chars=2000,
+                      placeholder="Frage in eigenen Worten – mit der Eingabetaste suchen")
+        st.form_submit_button("Antwort suchen", type="primary", on_click=submit)
+    st.caption("Beispiele zum Ausprobieren:")
+    with st.container(horizontal=True, gap="small"):
+        for i, text in enumerate(EXAMPLES):
+            st.button(ui.md_escape(text), key=f"beispiel_{i}", on_click=use_example, args=(text,))
+
+
+def run_query(engine: Engine, query: str, cfg: RetrievalConfig, filters: Filters) -> Answer | None:
+    try:
+        with st.spinner("Die Anfragen werden durchsucht …"):
+            return engine.ask(query, cfg, filters)
+    except QueryError as exc:
+        st.warning(str(exc))
+    except AnfragenError as exc:
+        st.error(f"Die Suche ist fehlgeschlagen: {exc}")
+    except Exception as exc:  # the app's last line: a message, never a traceback
+        log.exception("query failed: %r", query)
+        st.error(f"Die Suche ist mit einem unerwarteten Fehler abgebrochen "
+                 f"({type(exc).__name__}: {exc}). Bitte versuchen Sie es erneut.")
+    return None
+
+
+# -- answer ---------------------------------------------------------------------------------------
+def source_card(engine: Engine, ans: Answer, c: Citation) -> None:
+    st.html(ui.card_html(c, ui.hit_for(ans, c), ui.quoted_for(ans, c.n)))
+    with st.expander(f"Ganzes Dokument anzeigen (Quelle {c.n})"):
+        inq = engine.document(c.doc_id)
+        if inq:
+            st.html(ui.document_html(inq, c.questions, f"{ui.anchor(c.n)}-stelle"))
+        else:
+            st.caption("Das Dokument ist nicht mehr im Index.")
+
+
+def show_answer(engine: Engine, ans: Answer, filters: Filters, k: int) -> None:
+    st.subheader("Antwort")
+    if ans.notice:
+        st.info(ans.notice)
+    if ans.abstained:
+        show_abstention(ans, filters, k)
+        return
+    st.html(ui.answer_html(ans.text or "", [c.n for c in ans.citations]))
+    st.caption("Wörtliche Zitate aus den Antworten; die Nummern führen zu den Quellen.")
+    st.subheader("Quellen")
+    for c in ans.citations:
+        source_card(engine, ans, c)
+    cited = {c.chunk_id for c in ans.citations}
+    others = [h for h in ans.hits if h.chunk.chunk_id not in cited]
+    if others:
+        with st.expander("Weitere Fundstellen"):
+            st.html(ui.related_html(others, k))
+
+
+def show_abstention(ans: Answer, filters: Filters, k: int) -> None:
+    st.info(ABSTAIN_TEXT)
+    if ans.hits:
+        st.markdown("**Vielleicht verwandt:**")
+        st.html(ui.related_html(ans.hits, k))
+    elif filters.active:
+        st.caption("Mit den gewählten Filtern wurde nichts gefunden. Lockern Sie die Filter "
+                   "in der Seitenleiste.")
+
+
+# -- feedback -------------------------------------------------------------------------------------
+def feedback_form(engine: Engine, ans: Answer, cfg: RetrievalConfig, filters: Filters) -> None:
+    config = {"mode": cfg.mode, "k": cfg.k, "filters": asdict(filters)}
+    signature = repr((ans.query, config))
+    if st.session_state.get("feedback_for") == signature:
+        st.success("Danke! Ihre Rückmeldung wurde gespeichert.")
+        return
+    with st.form("feedback_form", enter_to_submit=False):
+        st.markdown("**War diese Antwort hilfreich?**")
+        reason = st.text_input("Begründung (optional)", key="fb_reason",
+                               placeholder="Was hat gefehlt oder gestimmt?")
+        left, right = st.columns(2)
+        up = left.form_submit_button("👍 hilfreich", width="stretch")
+        down = right.form_submit_button("👎 nicht hilfreich", width="stretch")
+    if not (up or down):
+        return
+    try:
+        engine.feedback(ans.query, ans.text or ABSTAIN_TEXT, answer_json(ans)["citations"],
+                        helpful=bool(up), reason=reason.strip(), config=config)
+    except Exception as exc:  # storing feedback must not break the page
+        log.exception("feedback failed")
+        st.error(f"Die Rückmeldung konnte nicht gespeichert werden ({type(exc).__name__}: "
+                 f"{exc}).")
+        return
+    st.session_state["feedback_for"] = signature
+    st.success("Danke! Ihre Rückmeldung wurde gespeichert.")
+
+
+def feedback_overview(engine: Engine) -> None:
+    rows = ui.feedback_rows(engine.list_feedback())
+    if not rows:
+        st.caption("Noch keine Rückmeldungen.")
+        return
+    helpful = sum(r["Bewertung"].startswith("👍") for r in rows)
+    st.markdown(f"{len(rows)} Rückmeldungen, davon {helpful} hilfreich und "
+                f"{len(rows) - helpful} nicht hilfreich.")
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+# -- page -----------------------------------------------------------------------------------------
+def header(engine: Engine) -> None:
+    stats = engine.stats()
+    st.markdown(ui.md_escape(ui.coverage_line(stats)))
+    with st.expander("Welche Parlamente und Zeiträume sind enthalten?"):
+        st.dataframe(ui.parliament_rows(stats), hide_index=True, width="stretch")
+
+
+def ask_tab(engine: Engine, filters: Filters, cfg: RetrievalConfig, k: int) -> None:
+    question_form()
+    query = st.session_state.get("query", "")
+    if not query:
+        return
+    ans = run_query(engine, query, cfg, filters)
+    if ans is not None:
+        show_answer(engine, ans, filters, k)
+        feedback_form(engine, ans, cfg, filters)
+
+
+def guarded(step: Callable[[], None]) -> None:
+    """Run one part of the page; an unexpected error becomes a German message."""
+    try:
+        step()
+    except Exception as exc:
+        log.exception("page failed")
+        st.error(f"Beim Anzeigen ist ein unerwarteter Fehler aufgetreten ({type(exc).__name__}: "
+                 f"{exc}).")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Anfragen – Antworten aus dem Parlament", page_icon="🏛️",
+                       layout="centered")
+    st.html(ui.PAGE_CSS)
+    st.html(ui.LANG_SCRIPT, unsafe_allow_javascript=True)
+    st.title("Antworten aus parlamentarischen Anfragen")
+    engine = get_engine()
+    if not prepare(engine):
+        return
+    guarded(lambda: header(engine))
+    filters, cfg, k = sidebar(engine)
+    frage, rueck = st.tabs(["Fragen", "Rückmeldungen"])
+    with frage:
+        guarded(lambda: ask_tab(engine, filters, cfg, k))
+    with rueck:
+        guarded(lambda: feedback_overview(engine))
+
+
+main()

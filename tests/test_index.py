@@ -1,0 +1,139 @@
+"""The index directory: incremental ingest, prune, mismatch refusal, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anfragen.chunk import ChunkerSettings
+from anfragen.errors import IndexMismatchError, IndexMissingError
+from anfragen.index import Index
+from anfragen.pipeline import Engine
+
+from support import copy_corpus
+
+
+def counts(index_dir: Path) -> dict:
+    idx = Index.open(index_dir)
+    try:
+        return idx.counts()
+    finally:
+        idx.close()
+
+
+def test_ingest_builds_sqlite_faiss_and_manifest(fake_index):
+    m = json.loads((fake_index / "manifest.json").read_text())
+    assert m["model"]["id"] == "fake" and m["chunker"] == ChunkerSettings().to_dict()
+    c = counts(fake_index)
+    assert c["documents"] == 14 and c["chunks"] == c["vectors"] > 14
+    assert (fake_index / "vectors.faiss").stat().st_size > 0
+
+
+def test_reingest_unchanged_embeds_nothing(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])
+    eng = Engine(index_dir=tmp_path / "index", model="fake")
+    first = eng.ingest([corpus])
+    assert first.added == 6 and first.chunks_added > 0
+    again = eng.ingest([corpus])
+    assert (again.added, again.changed, again.unchanged, again.chunks_added) == (0, 0, 6, 0)
+    assert again.embedded == 0
+
+
+def test_changed_file_is_replaced_and_prune_drops_gone_files(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])
+    eng = Engine(index_dir=tmp_path / "index", model="fake")
+    eng.ingest([corpus])
+    before = counts(tmp_path / "index")
+    seed = corpus / "hessen-seed" / "HE_20_hessenconnect-2-0.txt"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nNachtrag: Gesundheitsregionen.\n",
+                    encoding="utf-8")
+    r = eng.ingest([corpus])
+    assert (r.changed, r.unchanged) == (1, 5)
+    assert counts(tmp_path / "index")["chunks"] == before["chunks"]
+    (corpus / "hamburg-ska-archiv-md" / "HH_23-4418.md").unlink()
+    r = eng.ingest([corpus])
+    assert r.removed == 0 and counts(tmp_path / "index")["documents"] == 6  # no --prune
+    r = eng.ingest([corpus], prune=True)
+    after = counts(tmp_path / "index")
+    assert r.removed == 1 and after["documents"] == 5
+    assert after["chunks"] == after["vectors"] < before["chunks"]
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed"])
+    (corpus / "hessen-seed" / "leer.txt").write_bytes(b"")
+    (corpus / "hessen-seed" / "bild.txt").write_bytes(b"\x89PNG\x00\x00" * 100)
+    (corpus / "hessen-seed" / "kaputt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    eng = Engine(index_dir=tmp_path / "index", model="fake")
+    r = eng.ingest([corpus])
+    assert r.added == 1 and len(r.failed) == 3
+    names = " ".join(reason for _, reason in r.failed)
+    assert "leer.txt" in names and "bild.txt" in names and "kaputt.pdf" in names
+
+
+def test_model_or_chunker_mismatch_is_refused_with_the_fix(fake_index):
+    eng = Engine(index_dir=fake_index, model="fake", settings=ChunkerSettings(max_chars=900))
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        eng.search("Radwege")
+    idx = Index.open(fake_index)
+    with pytest.raises(IndexMismatchError, match="anderes"):
+        idx.check_compatible("sha256:other-model", ChunkerSettings())
+    idx.close()
+
+
+def test_missing_index_names_the_command(tmp_path):
+    with pytest.raises(IndexMissingError, match="anfragen ingest"):
+        Index.open(tmp_path / "nirgends")
+
+
+def test_rebuild_replaces_everything(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed"])
+    eng = Engine(index_dir=tmp_path / "index", model="fake")
+    eng.ingest([corpus])
+    r = eng.ingest([corpus], rebuild=True)
+    assert r.added == 1 and r.unchanged == 0
+
+
+KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+from anfragen.embed import FakeEmbedder
+from anfragen.pipeline import Engine
+
+class Slow(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.fingerprint = f"fake-slow-{time.time()}"  # nothing cached: it must embed
+
+    def embed_passages(self, texts, progress=None):
+        print("embedding", flush=True)
+        time.sleep(60)
+        return super().embed_passages(texts, progress)
+
+eng = Engine(index_dir=Path(sys.argv[1]), embedder=Slow())
+eng.ingest([Path(sys.argv[2])], rebuild=True)
+"""
+
+
+def test_killed_ingest_leaves_previous_index_usable(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])
+    index = tmp_path / "index"
+    Engine(index_dir=index, model="fake").ingest([corpus / "hessen-seed"])
+    before = counts(index)
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(index), str(corpus)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "embedding"  # mid-ingest, work dir written
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert counts(index) == before
+    eng = Engine(index_dir=index, model="fake")
+    hits = eng.search("HessenConnect Kommunen")
+    assert hits and hits[0].chunk.doc_id == "hessen-seed/HE_20_hessenconnect-2-0"
+    r = eng.ingest([corpus])  # the stale work dir of the killed process is cleaned up
+    assert r.added == 5 and not list(tmp_path.glob(".index.ingest-*"))
