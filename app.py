@@ -6,6 +6,7 @@ Run: streamlit run app.py   (ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI)
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -100,8 +101,16 @@ def date_range(opts: ui.FilterOptions) -> tuple:
     return tuple(picked) if isinstance(picked, (tuple, list)) else ()
 
 
+def filter_options(engine: Engine) -> ui.FilterOptions:
+    try:
+        return ui.filter_options(engine.index.conn)
+    except sqlite3.Error as exc:
+        st.sidebar.error(f"Die Filterwerte konnten nicht gelesen werden ({exc}).")
+        return ui.FilterOptions()
+
+
 def sidebar(engine: Engine) -> tuple[Filters, RetrievalConfig, int]:
-    opts = ui.filter_options(engine.index.conn)
+    opts = filter_options(engine)
     with st.sidebar:
         st.header("Filter")
         parls = st.multiselect("Parlament", opts.parliaments, key="f_parl",
@@ -119,7 +128,8 @@ def sidebar(engine: Engine) -> tuple[Filters, RetrievalConfig, int]:
             mode = st.radio("Suchverfahren", MODES, index=MODES.index(default), key="f_mode",
                             format_func=lambda m: ui.MODE_LABELS.get(m, m))
     filters = ui.build_filters(opts, parls, dates, parties, bodies, types)
-    return filters, RetrievalConfig(mode=mode, k=max(k, 10)), k
+    # more hits than shown, so that k distinct documents can be listed
+    return filters, RetrievalConfig(mode=mode, k=max(4 * k, 10)), k
 
 
 # -- question ------------------------------------------------------------------------------------
@@ -160,11 +170,13 @@ def run_query(engine: Engine, query: str, cfg: RetrievalConfig, filters: Filters
 
 # -- answer ---------------------------------------------------------------------------------------
 def source_card(engine: Engine, ans: Answer, c: Citation) -> None:
-    st.html(ui.card_html(c, ui.hit_for(ans, c), ui.quoted_for(ans, c.n)))
+    hit = ui.hit_for(ans, c)
+    st.html(ui.card_html(c, hit, ui.quoted_for(ans, c.n)))
     with st.expander(f"Ganzes Dokument anzeigen (Quelle {c.n})"):
         inq = engine.document(c.doc_id)
         if inq:
-            st.html(ui.document_html(inq, c.questions, f"{ui.anchor(c.n)}-stelle"))
+            side = ui.preamble_side(hit) or "government"
+            st.html(ui.document_html(inq, c.questions, f"{ui.anchor(c.n)}-stelle", side))
         else:
             st.caption("Das Dokument ist nicht mehr im Index.")
 

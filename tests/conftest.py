@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from anfragen.pipeline import Engine
 from support import CORPUS, SMALL
 
+from anfragen.pipeline import Engine
 
 
 @pytest.fixture(autouse=True)

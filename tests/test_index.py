@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import copy_corpus
 
 from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
 from anfragen.index import Index
 from anfragen.pipeline import Engine
-
-from support import copy_corpus
 
 
 def counts(index_dir: Path) -> dict:

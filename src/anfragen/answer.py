@@ -114,7 +114,12 @@ def choose_sources(
     query_terms: set[str], hits: list[Hit], s: AnswerSettings
 ) -> list[tuple[Hit, float]]:
     """The best passage and those close to it, at most one per unit, answered ones only."""
-    scored = [(h, confidence(query_terms, h)) for h in hits[:10] if h.chunk.answer_text]
+    # The askers' preamble is their claim, not the answering body's word: never quoted.
+    scored = [
+        (h, confidence(query_terms, h))
+        for h in hits[:10]
+        if h.chunk.answer_text and h.chunk.kind != "preamble:askers"
+    ]
     if not scored:
         return []
     best = max(c for _, c in scored)

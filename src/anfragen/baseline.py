@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -182,6 +183,7 @@ def build_baseline(
     settings = settings or FixedChunking()
     if is_current(root, main, embedder.fingerprint, settings):
         return None
+    t0 = time.perf_counter()
     work = prepare_work_dir(root, rebuild=True)
     try:
         report = _fill(work, main, embedder, settings, progress, cache)
@@ -197,6 +199,7 @@ def build_baseline(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    report.seconds = time.perf_counter() - t0
     return report
 
 

@@ -80,9 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="index")
     p.add_argument("--to", type=Path, default=None)
 
+    from .bench import add_bench_parser
     from .evaluate import add_eval_parser
 
     add_eval_parser(sub)
+    add_bench_parser(sub)
     return ap
 
 
@@ -207,7 +209,14 @@ def cmd_eval(args) -> int:
     return run_eval(args)
 
 
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+
+    return run_bench(args)
+
+
 COMMANDS["eval"] = cmd_eval
+COMMANDS["bench"] = cmd_bench
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -62,7 +62,7 @@ def run_configs(names: list[str], main, queries: list[Query], args) -> tuple[lis
                 engines[where], extra = fixed_engine(main, args, bar)
             report, hits = evaluate_config(
                 engines[where], queries, mode, args.k,
-                lambda phase, done, total, name=name: bar.update(f"{name}", done, total),
+                lambda phase, done, total, name=name: bar.update(name, done, total),
             )
             units = {qid: units_of_hits(h)[0] for qid, h in hits.items()}
             runs.append(ConfigRun(name, report, units))
@@ -168,8 +168,25 @@ def build_result(runs: list[ConfigRun], queries: list[Query], main, args, extra:
         "comparison": {name: {**sig.get(name, {}), "evidence_success@5": ev.get(name)}
                        for name in (r.name for r in runs[1:])},
         "recall_curve": {r.name: recall_curve(r.units, queries) for r in runs},
-        "results": {r.name: r.report for r in runs},
+        "results": {r.name: {k: v for k, v in r.report.items() if k != "per_query"}
+                    for r in runs},
+        "per_query": per_query(runs, queries),
     }
+
+
+def per_query(runs: list[ConfigRun], queries: list[Query]) -> list[dict]:
+    """Compact per-query outcome of each config: rank of the first relevant unit (None when
+    not in the ranking), evidence in the top 5, abstained."""
+    rows = {q.id: {"id": q.id, "kind": q.kind} for q in queries}
+    relevant = {q.id: set(q.relevant) for q in queries}
+    for r in runs:
+        for p in r.report["per_query"]:
+            q, ranked, rel = rows[p["id"]], r.units.get(p["id"], []), relevant[p["id"]]
+            first = next((i for i, u in enumerate(ranked, start=1) if u in rel), None)
+            q[r.name] = {"first_relevant_rank": first,
+                         "evidence@5": any(p["evidence_hits"][:5]),
+                         "abstained": p["abstained"]}
+    return list(rows.values())
 
 
 def compare(args, make_engine) -> int:
@@ -181,7 +198,7 @@ def compare(args, make_engine) -> int:
     runs, extra = run_configs(names, main, queries, args)
     result = build_result(runs, queries, main, args, extra)
     md, paths = write_report(result, args.out or DEFAULT_OUT, time.strftime("%Y-%m-%d-%H%M"))
-    print(md)
+    print(md, end="")
     print("geschrieben: " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -243,8 +260,10 @@ def comparison_table(result: dict) -> list[str]:
 def kind_table(result: dict) -> list[str]:
     counts: dict[str, int] = {}
     for r in result["results"].values():
-        counts.update({k: b["n"] for k, b in r["by_kind"].items()})
+        counts.update({k: b["n"] for k, b in r["by_kind"].items() if b["evidence"] or b["unit"]})
     kinds = sorted(counts)
+    if not kinds:
+        return []
     lines = ["Unit R@10 / evidence S@5 by query kind ("
              + ", ".join(f"{k}: {counts[k]}" for k in kinds) + "):", "",
              "| config | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
@@ -296,7 +315,7 @@ def write_plot(result: dict, path: Path) -> None:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for name, curve in result["recall_curve"].items():
-        ax.plot(range(1, len(curve) + 1), curve, label=name)
+        ax.plot(range(1, len(curve) + 1), curve, label=name, drawstyle="steps-post")
     ax.set_xscale("log")
     ax.set_xticks([1, 2, 5, 10, 20, 50, 100], labels=["1", "2", "5", "10", "20", "50", "100"])
     ax.set_ylim(0, 1)

@@ -183,16 +183,17 @@ def embed_with_cache(
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, v in found.items():
         out[i] = v.astype(np.float32)
-    if missing:
-        done_before = 0
+    step = 128  # stored after each slice: an interrupted ingest keeps what it embedded
+    for start in range(0, len(missing), step):
+        part = missing[start : start + step]
 
-        def tick(n: int) -> None:
+        def tick(n: int, done_before: int = start) -> None:
             if progress:
                 progress("embed", done_before + n, len(missing))
 
-        new = embedder.embed_passages([texts[i] for i in missing], progress=tick)
-        out[missing] = new
-        cache.store([keys[i] for i in missing], new)
+        new = embedder.embed_passages([texts[i] for i in part], progress=tick)
+        out[part] = new
+        cache.store([keys[i] for i in part], new)
     return out, len(missing)
 
 

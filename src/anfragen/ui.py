@@ -196,14 +196,22 @@ def _meta_row(label: str, value: str) -> str:
     return f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>"
 
 
+def preamble_side(hit: Hit | None) -> str:
+    """"askers" / "government" for a preamble chunk (kind "preamble:<side>"), else ""."""
+    kind = hit.chunk.kind if hit else ""
+    return kind.split(":", 1)[1] if kind.startswith("preamble:") else ""
+
+
 def card_html(c: Citation, hit: Hit | None, quoted: Sequence[str]) -> str:
     """One source card: heading, metadata list, question, answer passage with highlights."""
     doc = hit.doc if hit else {}
+    side = preamble_side(hit)
+    where = _SIDE_LABELS.get(side, question_label(c.questions))
     title = c.title or doc.get("title") or c.doc_id
     meta = "".join([
         _meta_row("Parlament", c.parliament),
         _meta_row("Drucksache", c.drucksache or "nicht angegeben"),
-        _meta_row("Fundstelle", question_label(c.questions)),
+        _meta_row("Fundstelle", where),
         _meta_row("Beantwortet am", format_date(c.date_answered)),
         _meta_row("Fragesteller/in", askers_line(doc)),
         _meta_row("Antwort von", c.answering_body),
@@ -212,12 +220,13 @@ def card_html(c: Citation, hit: Hit | None, quoted: Sequence[str]) -> str:
     parts = [f'<section class="anf-card" id="{anchor(c.n)}" aria-labelledby="{anchor(c.n)}-h">',
              f'<h3 id="{anchor(c.n)}-h"><span class="anf-num">[{c.n}]</span> {esc(title)}</h3>',
              f'<dl class="anf-meta">{meta}</dl>']
-    if hit and hit.chunk.question_text:
+    if hit and hit.chunk.question_text and not side:
         question = esc(hit.chunk.question_text)
         parts.append('<p class="anf-label">Frage</p>'
                      f'<blockquote class="anf-question">{question}</blockquote>')
     if hit and hit.chunk.answer_text:
-        parts.append('<p class="anf-label">Antwort (zitierte Sätze markiert)</p>'
+        label = _SIDE_LABELS[side] if side else "Antwort"
+        parts.append(f'<p class="anf-label">{esc(label)} (zitierte Sätze markiert)</p>'
                      f'<div class="anf-passage">{highlight(hit.chunk.answer_text, quoted)}</div>')
     url = safe_url(c.url or doc.get("url", ""))
     if url:
@@ -229,15 +238,16 @@ def card_html(c: Citation, hit: Hit | None, quoted: Sequence[str]) -> str:
     return "".join(parts)
 
 
-def document_html(inq: dict, numbers: Sequence[int], target: str = "") -> str:
-    """The whole inquiry as escaped HTML; the unit(s) with `numbers` marked as cited, the
-    first of them with id `target` and a link to it at the top."""
+def document_html(inq: dict, numbers: Sequence[int], target: str = "",
+                  side: str = "government") -> str:
+    """The whole inquiry as escaped HTML; the unit(s) with `numbers` marked as cited (for
+    number 0 the preamble of `side`), the first with id `target` and a link to it on top."""
     wanted = set(numbers)
     questions = {q["number"]: q for q in inq.get("questions", [])}
     units: list[tuple[str, list[dict], str, bool]] = []
     for pre in inq.get("preambles", []):
         units.append((_SIDE_LABELS.get(pre.get("side"), "Vorbemerkung"), [], pre.get("text", ""),
-                      0 in wanted and pre.get("side") == "government"))
+                      0 in wanted and pre.get("side") == side))
     answered: set[int] = set()
     for ans in inq.get("answers", []):
         nums = list(ans.get("questions") or [])

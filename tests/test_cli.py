@@ -1,0 +1,70 @@
+"""The CLI through its real entry point (`python -m anfragen.cli`, as the console script)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support import CORPUS, ROOT, copy_corpus
+
+SEED = CORPUS / "hessen-seed" / "HE_20_hessenconnect-2-0.txt"
+
+
+def anfragen(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "anfragen.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_parse_json_has_contract_keys():
+    r = anfragen("parse", "--json", str(SEED))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout.splitlines()[0])
+    assert doc["doc_id"] == "hessen-seed/HE_20_hessenconnect-2-0"
+    assert doc["askers"] == ["Oliver Stirböck"] and doc["parties"] == ["Freie Demokraten"]
+    assert [q["number"] for q in doc["questions"]] == [1, 2, 3, 4, 5]
+    assert [a["questions"] for a in doc["answers"]] == [[1, 2, 3, 4, 5]]
+    assert {p["side"] for p in doc["preambles"]} == {"askers", "government"}
+
+
+def test_parse_reports_bad_files_and_continues(tmp_path):
+    bad = tmp_path / "leer.txt"
+    bad.write_bytes(b"")
+    r = anfragen("parse", str(bad), str(SEED))
+    assert r.returncode == 1
+    assert "leer.txt" in r.stderr and "Traceback" not in r.stderr
+    assert "Frage 5:" in r.stdout
+
+
+def test_parse_report_counts_families(tmp_path):
+    corpus = copy_corpus(tmp_path / "c", ["hessen-seed", "openka-cli-fixtures"])
+    r = anfragen("parse-report", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    fams = json.loads(r.stdout)["families"]
+    assert fams["hessen"]["questions"] == 5 and fams["hessen"]["joint"] == 1
+    assert fams["openka"]["documents"] == 7 and fams["TOTAL"]["fallbacks"] == 0
+
+
+def test_ingest_ask_stats_feedback_roundtrip(tmp_path):
+    corpus = copy_corpus(tmp_path / "c", ["hessen-seed", "hamburg-ska-archiv-md"])
+    (corpus / "hessen-seed" / "kaputt.pdf").write_bytes(b"%PDF-1.4 broken")
+    idx = str(tmp_path / "index")
+    r = anfragen("ingest", str(corpus), "--index", idx, "--model", "fake")
+    assert r.returncode == 1  # something was skipped, and it says what
+    assert "kaputt.pdf" in r.stderr and "6 neu" in r.stdout
+    r = anfragen("ask", "Können hessische Kommunen HessenConnect 2.0 nutzen?", "--json",
+                 "--index", idx, "--model", "fake", "--mode", "bm25")
+    out = json.loads(r.stdout)
+    assert out["hits"][0]["doc_id"] == "hessen-seed/HE_20_hessenconnect-2-0"
+    assert isinstance(out["abstained"], bool)
+    r = anfragen("ask", "?!", "--index", idx, "--model", "fake")
+    assert r.returncode == 2 and "Frage" in r.stderr and "Traceback" not in r.stderr
+    r = anfragen("stats", "--index", idx, "--json")
+    assert json.loads(r.stdout)["counts"]["documents"] == 6
+    r = anfragen("feedback", "--index", idx)
+    assert r.returncode == 0 and r.stdout == ""
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    r = anfragen("ask", "Radwege", "--index", str(tmp_path / "nix"), "--model", "fake")
+    assert r.returncode == 2 and "anfragen ingest" in r.stderr
