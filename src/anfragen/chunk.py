@@ -20,7 +20,11 @@ class ChunkerSettings:
     max_chars: int = 1800
     min_answer_chars: int = 600
     overlap: int = 150
-    version: int = 1
+    # Parts of one unit beyond this get no vector of their own (BM25 finds them; dense search
+    # sees the unit through its first parts). Long annex tables (21/726 alone splits into
+    # 3,000 parts) would otherwise dominate embedding time on 2 cores.
+    max_dense_parts: int = 8
+    version: int = 2
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,6 +113,7 @@ def chunks_of(inq: Inquiry, settings: ChunkerSettings | None = None) -> list[Chu
                     start=unit.start,
                     end=unit.end,
                     kind=unit.kind,
+                    dense=i < settings.max_dense_parts,
                 )
             )
     return chunks

@@ -184,7 +184,8 @@ def cmd_cache_export(args) -> int:
 
     idx = Index.open(Path(args.index))
     fp = idx.manifest["model"]["fingerprint"]
-    rows = idx.conn.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+    rows = idx.conn.execute(
+        "SELECT id, text FROM chunks WHERE vec_id = id ORDER BY id").fetchall()
     vecs = idx.vectors.index.reconstruct_batch([r[0] for r in rows]) if rows else None
     keys = [text_key(fp, r[1]) for r in rows]
     written = export_bundled(keys, vecs, args.to or BUNDLED_DIR, fp)

@@ -146,7 +146,8 @@ def cmd_calibrate(args) -> int:
 def cmd_export(args) -> int:
     from .beir import export_beir
 
-    out = args.out or Path("eval/beir") / args.queries.stem
+    q = args.queries  # eval/datasets/dev/queries.jsonl -> eval/beir/dev
+    out = args.out or Path("eval/beir") / (q.parent.name if q.stem == "queries" else q.stem)
     counts = export_beir(Path(args.index), load_queries(args.queries), out)
     print(f"BEIR-Export nach {out}: {counts['queries']} Fragen, {counts['corpus']} Einheiten, "
           f"{counts['qrels']} Relevanzurteile")

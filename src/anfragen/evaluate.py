@@ -233,7 +233,7 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--expected", type=Path, default=Path("eval/expected.json"))
     p.add_argument("--out", type=Path, default=None,
                    help="compare: Berichtsordner (eval/results); export: BEIR-Ordner "
-                        "(eval/beir/<queries>)")
+                        "(eval/beir/<Name des Fragensatzes>)")
     p.add_argument("--write", action="store_true", help="calibrate: Schwelle speichern")
 
 

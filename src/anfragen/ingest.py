@@ -49,6 +49,7 @@ class IngestReport:
     fallbacks: list[str] = field(default_factory=list)
     chunks_added: int = 0
     chunks_total: int = 0
+    vectors_total: int = 0
     embedded: int = 0
     from_cache: int = 0
     seconds: float = 0.0
@@ -109,7 +110,7 @@ def ingest(
         manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
         manifest["counts"] = Index(work, conn, VectorStore(embedder.dim), manifest).counts()
         conn.close()
-        manifest["counts"]["vectors"] = report.chunks_total
+        manifest["counts"]["vectors"] = report.vectors_total
         finish_work_dir(work, root, manifest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -143,6 +144,7 @@ def _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_
     if prune:
         report.removed = _prune(conn, vectors)
     report.chunks_total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    report.vectors_total = vectors.ntotal
     vectors.save(vec_path)
     conn.close()
     return report
@@ -200,7 +202,7 @@ def embed_with_cache(
 def _write_batch(conn, vectors, batch, embedder, cache, report, progress) -> None:
     if not batch.items:
         return
-    texts = [c.text for p in batch.items for c in p.chunks]
+    texts = [c.text for p in batch.items for c in p.chunks if c.dense]
     vecs, n_embedded = embed_with_cache(texts, embedder, cache, progress)
     report.embedded += n_embedded
     report.from_cache += len(texts) - n_embedded
@@ -210,8 +212,9 @@ def _write_batch(conn, vectors, batch, embedder, cache, report, progress) -> Non
             if p.replaces:
                 vectors.remove(store.delete_document(conn, p.inq.doc_id))
             ids = store.insert_document(conn, p.inq, p.content_hash, p.chunks)
-            vectors.add(ids, vecs[offset : offset + len(ids)])
-            offset += len(ids)
+            dense_ids = [i for i, c in zip(ids, p.chunks, strict=True) if c.dense]
+            vectors.add(dense_ids, vecs[offset : offset + len(dense_ids)])
+            offset += len(dense_ids)
             report.chunks_added += len(ids)
 
 

@@ -103,6 +103,7 @@ class Chunk:
     start: int = -1
     end: int = -1
     kind: str = "qa"
+    dense: bool = True  # has its own vector; False for deep parts of very long answers
 
 
 @dataclass(frozen=True)

@@ -92,9 +92,16 @@ class Engine:
             )
         qvec = self.embed_query(query) if cfg.mode in ("dense", "hybrid") else None
         ranked = search_ids(self.index, query, qvec, cfg, filters)
-        cosines = self.index.vectors.cosines([r.id for r in ranked], qvec) if qvec is not None \
+        cosines = self.cosines([r.id for r in ranked], qvec) if qvec is not None \
             else [None] * len(ranked)
         return self.hits_for(ranked, cosines)
+
+    def cosines(self, ids: list[int], qvec: np.ndarray) -> list[float | None]:
+        """Query-passage cosine per chunk; a part without its own vector uses its unit's."""
+        vec_of = store.vector_ids(self.index.conn, ids)
+        have = sorted({v for v in vec_of.values() if v is not None})
+        cos = dict(zip(have, self.index.vectors.cosines(have, qvec), strict=True))
+        return [cos.get(vec_of.get(i)) for i in ids]
 
     def hits_for(self, ranked, cosines) -> list[Hit]:
         """Hits with chunk and document; `scores["cosine"]` is the query-passage similarity."""

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT REFERENCES documents(doc_id),
     numbers TEXT, part INTEGER, kind TEXT, text TEXT, answer_text TEXT, question_text TEXT,
-    start INTEGER, "end" INTEGER
+    start INTEGER, "end" INTEGER, vec_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS documents_drucksache ON documents(drucksache);
@@ -70,7 +70,8 @@ def insert_document(
     conn.execute(
         f"INSERT INTO documents VALUES ({','.join('?' * 18)})", doc_row(inq, content_hash)
     )
-    ids = []
+    ids: list[int] = []
+    unit_vec: dict[tuple, int] = {}  # a part without own vector borrows its unit's first one
     for c in chunks:
         cur = conn.execute(
             'INSERT INTO chunks (chunk_id, doc_id, numbers, part, kind, text, answer_text, '
@@ -78,7 +79,12 @@ def insert_document(
             (c.chunk_id, c.doc_id, json.dumps(list(c.numbers)), c.part, c.kind, c.text,
              c.answer_text, c.question_text, c.start, c.end),
         )
-        rowid = cur.lastrowid
+        rowid = int(cur.lastrowid)
+        unit = (c.numbers, c.kind, c.chunk_id.split("/")[0])
+        if c.dense:
+            unit_vec.setdefault(unit, rowid)
+        vec_id = rowid if c.dense else unit_vec.get(unit)
+        conn.execute("UPDATE chunks SET vec_id=? WHERE id=?", (vec_id, rowid))
         conn.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (rowid, fts_body(inq, c)))
         ids.append(rowid)
     return ids
@@ -102,7 +108,18 @@ def row_to_chunk(row: sqlite3.Row) -> Chunk:
         chunk_id=row["chunk_id"], doc_id=row["doc_id"], numbers=tuple(json.loads(row["numbers"])),
         text=row["text"], answer_text=row["answer_text"], question_text=row["question_text"],
         part=row["part"], start=row["start"], end=row["end"], kind=row["kind"],
+        dense=row["vec_id"] == row["id"],
     )
+
+
+def vector_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, int | None]:
+    """chunk row id -> the row id whose vector stands for it (itself when it has one)."""
+    out: dict[int, int | None] = {}
+    for i in range(0, len(ids), 900):
+        part = list(ids[i : i + 900])
+        q = f"SELECT id, vec_id FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+        out.update({r[0]: r[1] for r in conn.execute(q, part)})
+    return out
 
 
 def get_chunks(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chunk]:
