@@ -48,3 +48,11 @@ def test_chunk_ids_are_stable():
     assert [c.chunk_id for c in chunks_of(inquiry())] == [
         c.chunk_id for c in chunks_of(inquiry())
     ]
+
+
+def test_deep_parts_of_long_units_get_no_vector_of_their_own():
+    long = " ".join(f"Zeile {i} der Anlage mit Wert {i * 3}." for i in range(600))
+    s = ChunkerSettings(max_chars=800, min_answer_chars=300, overlap=0, max_dense_parts=3)
+    parts = [c for c in chunks_of(inquiry(long), s) if c.numbers == (1, 2)]
+    assert len(parts) > 3
+    assert [c.dense for c in parts] == [True] * 3 + [False] * (len(parts) - 3)

@@ -136,3 +136,22 @@ def test_killed_ingest_leaves_previous_index_usable(tmp_path):
     assert hits and hits[0].chunk.doc_id == "hessen-seed/HE_20_hessenconnect-2-0"
     r = eng.ingest([corpus])  # the stale work dir of the killed process is cleaned up
     assert r.added == 5 and not list(tmp_path.glob(".index.ingest-*"))
+
+
+def test_parts_without_vector_borrow_their_units_cosine(tmp_path):
+    from anfragen import store
+
+    eng = Engine(index_dir=tmp_path / "index", model="fake",
+                 settings=ChunkerSettings(max_chars=700, min_answer_chars=300, overlap=0,
+                                          max_dense_parts=2))
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed"])
+    eng.ingest([corpus])
+    idx = eng.index
+    rows = idx.conn.execute("SELECT id, vec_id, part FROM chunks ORDER BY id").fetchall()
+    deep = [r for r in rows if r["part"] >= 2]
+    assert deep and all(r["vec_id"] != r["id"] for r in deep)
+    assert idx.vectors.ntotal == sum(r["vec_id"] == r["id"] for r in rows) < len(rows)
+    q = eng.get_embedder().embed_queries(["HessenConnect"])[0]
+    cos = eng.cosines([deep[0]["id"], deep[0]["vec_id"]], q)
+    assert cos[0] == cos[1] is not None
+    assert store.vector_ids(idx.conn, [deep[0]["id"]])[deep[0]["id"]] == deep[0]["vec_id"]

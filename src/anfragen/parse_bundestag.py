@@ -114,6 +114,7 @@ def parse(src: SourceDoc) -> Inquiry:
         raise ParseError("keine nummerierten Fragen gefunden (erwartet: '1. Wie ...?')")
     q_ends = _question_ends(body, chain)
     questions, answers, warnings = _build_units(text, noise, body, chain, q_ends)
+    answers = _route_annexes(answers)
     preambles = _preambles(text, noise, body, chain[0].idx)
     answering = note_body or "Bundesregierung"
     date_answered = note_date or head.date
@@ -588,6 +589,49 @@ def _build_units(
     if pending:
         warnings.append(f"Fragen ohne Antwort: {', '.join(map(str, pending))}")
     return tuple(questions), answers, warnings
+
+
+_ANNEX_LINE = re.compile(r"(?m)^Anlage\b[^\n]{0,200}")
+_ANNEX_TARGET = re.compile(r"Fragen?\s+(\d+)(?:\s*(?:und|bis|,)\s*(\d+))?")
+_MENTIONS_ANNEX = re.compile(r"\bAnlage")
+
+
+def _annex_target(header: str, answers: list[AnswerBlock]) -> int | None:
+    """Index of the block an annex belongs to: the question its header names, else the first
+    answer that refers to "Anlage"; None when neither says."""
+    m = _ANNEX_TARGET.search(header)
+    if m:
+        n = int(m.group(1))
+        for i, a in enumerate(answers):
+            if n in a.questions:
+                return i
+    for i, a in enumerate(answers[:-1]):
+        if _MENTIONS_ANNEX.search(a.text):
+            return i
+    return None
+
+
+def _route_annexes(answers: list[AnswerBlock]) -> list[AnswerBlock]:
+    """Annexes printed after the last answer belong to the answer that refers to them
+    ("in der Anlage beigefügten ..."), not to the last question. Their text is appended to
+    that block; offsets keep the block's own span."""
+    if len(answers) < 2:
+        return answers
+    last = answers[-1]
+    starts = [m for m in _ANNEX_LINE.finditer(last.text) if m.start() > 0]
+    if not starts:
+        return answers
+    texts = [a.text for a in answers]
+    texts[-1] = last.text[: starts[0].start()].rstrip()
+    bounds = [m.start() for m in starts] + [len(last.text)]
+    target = None
+    for m, end in zip(starts, bounds[1:], strict=True):
+        target = _annex_target(m.group(0), answers) if target is None or \
+            _ANNEX_TARGET.search(m.group(0)) else target
+        dest = len(answers) - 1 if target is None else target
+        texts[dest] = f"{texts[dest]}\n{last.text[m.start():end].strip()}"
+    return [AnswerBlock(a.questions, t, a.start, a.end) for a, t in zip(answers, texts,
+                                                                        strict=True)]
 
 
 def _strip_number(raw: str) -> str:
