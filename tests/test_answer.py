@@ -20,14 +20,20 @@ SEED_ANSWER = (
     "Eine Mitnutzung durch Kommunen würde eine neue Ausschreibung erfordern, deren Kosten "
     "derzeit nicht beziffert werden können. Weitere Serverkapazitäten wären nötig. " * 2
 )
-DOC = {"drucksache": "20/1", "parliament": "Hessischer Landtag", "date_answered": "2023-03-14",
-       "answering_body": "Ministerin für Digitale Strategie und Entwicklung",
-       "path": "data/corpus/hessen-seed/HE_20_hessenconnect-2-0.txt", "title": "HessenConnect"}
+DOC = {
+    "drucksache": "20/1",
+    "parliament": "Hessischer Landtag",
+    "date_answered": "2023-03-14",
+    "answering_body": "Ministerin für Digitale Strategie und Entwicklung",
+    "path": "data/corpus/hessen-seed/HE_20_hessenconnect-2-0.txt",
+    "title": "HessenConnect",
+}
 
 
 def hit(answer: str, cosine: float, rank: int = 1, kind: str = "qa", numbers=(1, 2)) -> Hit:
-    chunk = Chunk(f"d#{rank}", "hessen-seed/HE", numbers, f"Frage 1: x\nAntwort: {answer}",
-                  answer, kind=kind)
+    chunk = Chunk(
+        f"d#{rank}", "hessen-seed/HE", numbers, f"Frage 1: x\nAntwort: {answer}", answer, kind=kind
+    )
     return Hit(chunk, score=1.0 / rank, rank=rank, scores={"cosine": cosine}, doc=DOC)
 
 
@@ -37,8 +43,11 @@ def test_sentence_split_keeps_abbreviations_and_dates():
 
 
 def test_answer_quotes_matching_sentences_with_citation():
-    ans = answer_from_hits("Können hessische Kommunen HessenConnect 2.0 nutzen?",
-                           [hit(SEED_ANSWER, 0.9)], AnswerSettings(threshold=0.5))
+    ans = answer_from_hits(
+        "Können hessische Kommunen HessenConnect 2.0 nutzen?",
+        [hit(SEED_ANSWER, 0.9)],
+        AnswerSettings(threshold=0.5),
+    )
     assert not ans.abstained and ans.citations[0].drucksache == "20/1"
     assert "„Aus vergaberechtlichen Gründen ist es nicht möglich" in ans.text
     assert "[1]" in ans.text
@@ -48,35 +57,56 @@ def test_answer_quotes_matching_sentences_with_citation():
 
 
 def test_weak_evidence_abstains_and_keeps_hits():
-    ans = answer_from_hits("Wie viele Giraffen leben im Zoo?", [hit(SEED_ANSWER, 0.6)],
-                           AnswerSettings(threshold=0.8))
+    ans = answer_from_hits(
+        "Wie viele Giraffen leben im Zoo?", [hit(SEED_ANSWER, 0.6)], AnswerSettings(threshold=0.8)
+    )
     assert ans.abstained and ans.text is None and ans.citations == ()
     assert ans.hits and ABSTAIN_TEXT in answer_text(ans)
     assert "Vielleicht verwandt" in answer_text(ans)
 
 
 def test_close_second_source_is_cited_far_one_is_not():
-    hits = [hit(SEED_ANSWER, 0.90, 1), replace(hit("Auch Kommunen fragen nach HessenConnect.", 0.89, 2,
-                                                   numbers=(3,))),
-            hit("Weit entfernt.", 0.50, 3, numbers=(4,))]
+    hits = [
+        hit(SEED_ANSWER, 0.90, 1),
+        replace(hit("Auch Kommunen fragen nach HessenConnect.", 0.89, 2, numbers=(3,))),
+        hit("Weit entfernt.", 0.50, 3, numbers=(4,)),
+    ]
     ans = answer_from_hits("HessenConnect Kommunen", hits, AnswerSettings(threshold=0.5))
     assert [c.n for c in ans.citations] == [1, 2]
     assert [c.questions for c in ans.citations] == [(1, 2), (3,)]
 
 
 def test_askers_preamble_is_never_quoted_as_the_answer():
-    hits = [hit("Die Fragesteller behaupten etwas über HessenConnect.", 0.95, 1,
-                kind="preamble:askers", numbers=(0,)), hit(SEED_ANSWER, 0.85, 2)]
+    hits = [
+        hit(
+            "Die Fragesteller behaupten etwas über HessenConnect.",
+            0.95,
+            1,
+            kind="preamble:askers",
+            numbers=(0,),
+        ),
+        hit(SEED_ANSWER, 0.85, 2),
+    ]
     ans = answer_from_hits("HessenConnect Kommunen", hits, AnswerSettings(threshold=0.5))
     assert ans.citations[0].questions == (1, 2)
     assert "Fragesteller behaupten" not in ans.text
 
 
 def test_answer_json_has_contract_keys():
-    ans = answer_from_hits("HessenConnect Kommunen", [hit(SEED_ANSWER, 0.9)],
-                           AnswerSettings(threshold=0.5))
+    ans = answer_from_hits(
+        "HessenConnect Kommunen", [hit(SEED_ANSWER, 0.9)], AnswerSettings(threshold=0.5)
+    )
     out = answer_json(ans)
     assert {"query", "abstained", "answer", "citations", "hits"} <= out.keys()
-    assert {"n", "chunk_id", "doc_id", "questions", "drucksache", "parliament",
-            "date_answered", "answering_body", "source"} <= out["citations"][0].keys()
+    assert {
+        "n",
+        "chunk_id",
+        "doc_id",
+        "questions",
+        "drucksache",
+        "parliament",
+        "date_answered",
+        "answering_body",
+        "source",
+    } <= out["citations"][0].keys()
     assert {"rank", "chunk_id", "doc_id", "questions", "score", "text"} <= out["hits"][0].keys()

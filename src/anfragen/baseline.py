@@ -25,12 +25,9 @@ from .index import (
     MANIFEST_NAME,
     VEC_NAME,
     Index,
-    corpus_fingerprint,
-    finish_work_dir,
-    new_manifest,
     prepare_work_dir,
 )
-from .ingest import IngestReport, Progress, _Batch, _Pending, _write_batch
+from .ingest import IngestReport, Progress, _Batch, _Pending, _write_batch, publish
 from .models import Chunk, Inquiry, Unit
 from .parse import parse_document
 from .read import load_sidecars, read_file, sidecar_for
@@ -187,15 +184,9 @@ def build_baseline(
     work = prepare_work_dir(root, rebuild=True)
     try:
         report = _fill(work, main, embedder, settings, progress, cache)
-        conn = store.connect(work / DB_NAME)
-        manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings)
-        manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
-        manifest["baseline_of"] = {"index": str(main.root),
-                                   "corpus_fingerprint": main.manifest.get("corpus_fingerprint")}
-        manifest["counts"] = {**Index(work, conn, VectorStore(embedder.dim), manifest).counts(),
-                              "vectors": report.chunks_total}
-        conn.close()
-        finish_work_dir(work, root, manifest)
+        publish(work, root, embedder, settings, report.chunks_total, {"baseline_of": {
+            "index": str(main.root),
+            "corpus_fingerprint": main.manifest.get("corpus_fingerprint")}})
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -10,7 +10,10 @@ from dataclasses import asdict, dataclass
 
 from .models import Chunk, Inquiry, Question, Unit
 
-PREAMBLE_LABEL = {"askers": "Vorbemerkung der Fragesteller", "government": "Vorbemerkung der Regierung"}
+PREAMBLE_LABEL = {
+    "askers": "Vorbemerkung der Fragesteller",
+    "government": "Vorbemerkung der Regierung",
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,9 @@ def units_of(inq: Inquiry) -> list[Unit]:
     for block in inq.answers:
         qs = tuple(q for n in block.questions for q in by_number.get(n, []))
         kind = "fallback" if inq.fallback else "qa"
-        units.append(Unit(inq.doc_id, block.questions, qs, block.text, block.start, block.end, kind))
+        units.append(
+            Unit(inq.doc_id, block.questions, qs, block.text, block.start, block.end, kind)
+        )
         answered.update(block.questions)
     for n, qs in by_number.items():
         if n not in answered:
@@ -55,7 +60,9 @@ def units_of(inq: Inquiry) -> list[Unit]:
 
 
 def header_for(inq: Inquiry) -> str:
-    parts = [p for p in (inq.parliament, f"Drucksache {inq.drucksache}" if inq.drucksache else "") if p]
+    parts = [
+        p for p in (inq.parliament, f"Drucksache {inq.drucksache}" if inq.drucksache else "") if p
+    ]
     head = " · ".join(parts)
     return f"{head}\n{inq.title}".strip() if inq.title else head
 

@@ -26,8 +26,11 @@ def _filters(args):
     from .retrieve import Filters
 
     return Filters(
-        parliaments=tuple(args.parliament), since=args.since, until=args.until,
-        parties=tuple(args.party), answering_bodies=tuple(args.body),
+        parliaments=tuple(args.parliament),
+        since=args.since,
+        until=args.until,
+        parties=tuple(args.party),
+        answering_bodies=tuple(args.body),
         doc_types=tuple(args.doc_type),
     )
 
@@ -55,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="Index bauen/aktualisieren")
     p.add_argument("paths", nargs="*", type=Path)
     p.add_argument("--index", default="index")
-    p.add_argument("--model", default=None, help="sentence-transformers-Modell (Standard: e5-small)")
+    p.add_argument(
+        "--model", default=None, help="sentence-transformers-Modell (Standard: e5-small)"
+    )
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--prune", action="store_true")
 
@@ -134,13 +139,15 @@ def cmd_ingest(args) -> int:
     eng = _engine(args)
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
-        report = eng.ingest(args.paths or None, rebuild=args.rebuild, prune=args.prune,
-                            progress=bar.update)
-    for path, reason in report.failed:
+        report = eng.ingest(
+            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
+        )
+    for _path, reason in report.failed:
         print(f"übersprungen: {reason}", file=sys.stderr)
     for doc_id in report.fallbacks:
-        print(f"Hinweis: {doc_id}: Format nicht erkannt, als ein Abschnitt indexiert",
-              file=sys.stderr)
+        print(
+            f"Hinweis: {doc_id}: Format nicht erkannt, als ein Abschnitt indexiert", file=sys.stderr
+        )
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -150,8 +157,12 @@ def cmd_ask(args) -> int:
     from .serialize import answer_json, answer_text
 
     eng = _engine(args)
-    ans = eng.ask(args.query, RetrievalConfig(mode=args.mode, k=args.k), _filters(args),
-                  generate=args.generate)
+    ans = eng.ask(
+        args.query,
+        RetrievalConfig(mode=args.mode, k=args.k),
+        _filters(args),
+        generate=args.generate,
+    )
     if args.json:
         print(json.dumps(answer_json(ans), ensure_ascii=False, indent=2))
     else:
@@ -165,8 +176,10 @@ def cmd_stats(args) -> int:
         print(json.dumps(st, ensure_ascii=False, indent=2))
         return 0
     c, m = st["counts"], st["manifest"]
-    print(f"Index {st['index']}: {c['documents']} Dokumente, {c['chunks']} Chunks, "
-          f"{c['vectors']} Vektoren; Modell {m['model']['id']} ({m['model']['dim']} Dim.)")
+    print(
+        f"Index {st['index']}: {c['documents']} Dokumente, {c['chunks']} Chunks, "
+        f"{c['vectors']} Vektoren; Modell {m['model']['id']} ({m['model']['dim']} Dim.)"
+    )
     for p in st["parliaments"]:
         print(f"  {p['parliament'] or '(unbekannt)'}: {p['documents']} ({p['from']} – {p['to']})")
     return 0
@@ -184,8 +197,7 @@ def cmd_cache_export(args) -> int:
 
     idx = Index.open(Path(args.index))
     fp = idx.manifest["model"]["fingerprint"]
-    rows = idx.conn.execute(
-        "SELECT id, text FROM chunks WHERE vec_id = id ORDER BY id").fetchall()
+    rows = idx.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id ORDER BY id").fetchall()
     vecs = idx.vectors.index.reconstruct_batch([r[0] for r in rows]) if rows else None
     keys = [text_key(fp, r[1]) for r in rows]
     written = export_bundled(keys, vecs, args.to or BUNDLED_DIR, fp)

@@ -105,18 +105,25 @@ def ingest(
     work = prepare_work_dir(root, rebuild)
     try:
         report = _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_chunks)
-        manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings)
-        conn = store.connect(work / DB_NAME)
-        manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
-        manifest["counts"] = Index(work, conn, VectorStore(embedder.dim), manifest).counts()
-        conn.close()
-        manifest["counts"]["vectors"] = report.vectors_total
-        finish_work_dir(work, root, manifest)
+        publish(work, root, embedder, settings, report.vectors_total)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
+            extra: dict | None = None) -> None:
+    """Write the manifest (model, chunker, corpus fingerprint, counts) and swap `work` in."""
+    manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings)
+    conn = store.connect(work / DB_NAME)
+    manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
+    manifest.update(extra or {})
+    manifest["counts"] = {**Index(work, conn, VectorStore(embedder.dim), manifest).counts(),
+                          "vectors": n_vectors}
+    conn.close()
+    finish_work_dir(work, root, manifest)
 
 
 def _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_chunks):

@@ -6,7 +6,14 @@ import re
 
 # Words after which a line-end hyphen is a real hyphen ("Extremismus- und Terrorismus...").
 _KEEP_HYPHEN_BEFORE = {
-    "und", "oder", "bzw", "sowie", "bis", "beziehungsweise", "respektive", "statt",
+    "und",
+    "oder",
+    "bzw",
+    "sowie",
+    "bis",
+    "beziehungsweise",
+    "respektive",
+    "statt",
 }
 _HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n[ \t]*(?=(\w+))")
 _LETTER_SPACED = re.compile(r"(?<!\S)((?:\w ){3,}\w)(?!\S)")
@@ -35,7 +42,7 @@ def dehyphenate(text: str) -> str:
 
 
 def mend_letter_spacing(text: str) -> str:
-    """"V o r b e m e r k u n g  d e r  F r a g e s t e l l e r" -> words.
+    """ "V o r b e m e r k u n g  d e r  F r a g e s t e l l e r" -> words.
 
     Letter-spaced headings separate letters by one space and words by two or more.
     """
@@ -66,10 +73,31 @@ def clean_block(text: str) -> str:
 
 
 GERMAN_MONTHS = {
-    "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
-    "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
-    "jan": 1, "feb": 2, "mär": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "okt": 10, "nov": 11, "dez": 12,
+    "januar": 1,
+    "februar": 2,
+    "märz": 3,
+    "maerz": 3,
+    "april": 4,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "august": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "dezember": 12,
+    "jan": 1,
+    "feb": 2,
+    "mär": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "okt": 10,
+    "nov": 11,
+    "dez": 12,
 }
 
 
@@ -83,7 +111,9 @@ def iso_date(text: str) -> str:
             return f"{year:04d}-{mo:02d}-{d:02d}"
     m = re.search(r"(\d{1,2})\.\s*([A-Za-zäÄ]+)\.?\s+(\d{4})", text)
     if m and m.group(2).lower() in GERMAN_MONTHS:
-        return f"{int(m.group(3)):04d}-{GERMAN_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
+        return (
+            f"{int(m.group(3)):04d}-{GERMAN_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
+        )
     m = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
     if m:
         return m.group(0)

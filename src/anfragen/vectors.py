@@ -33,7 +33,9 @@ class VectorStore:
             return
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         if vecs.shape != (len(ids), self.dim):
-            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vecs.shape}")
+            raise ValueError(
+                f"expected vectors of shape ({len(ids)}, {self.dim}), got {vecs.shape}"
+            )
         self.index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: Sequence[int]) -> int:
