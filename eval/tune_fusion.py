@@ -47,9 +47,9 @@ def units_for(engine: Engine, ids: list[int]) -> list[str]:
     return seen
 
 
-def score(engine, queries, cands, weights: dict, k: int) -> dict:
+def score(engine, queries, cands, weights: dict, k: int, kind: str | None = None) -> dict:
     r10 = mrr = 0.0
-    judged = [q for q in queries if q.relevant]
+    judged = [q for q in queries if q.relevant and (kind is None or q.kind == kind)]
     for q in judged:
         fused = [r.id for r in rrf(cands[q.id], weights, k)][:10]
         units = units_for(engine, fused)[:10]
@@ -67,12 +67,14 @@ def main() -> None:
     engine = Engine(index_dir=Path(args.index))
     queries = load_queries(args.queries)
     cands = candidates(engine, queries)
-    rows = []
-    for wb in (0.0, 0.2, 0.3, 0.5, 0.7, 1.0):
+    kinds = sorted({q.kind for q in queries if q.relevant})
+    for wb in (0.0, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
         for k in (10, 60):
-            rows.append({"bm25_weight": wb, "rrf_k": k,
-                         **score(engine, queries, cands, {"dense": 1.0, "bm25": wb}, k)})
-            print(json.dumps(rows[-1]))
+            w = {"dense": 1.0, "bm25": wb}
+            row = {"bm25_weight": wb, "rrf_k": k, **score(engine, queries, cands, w, k)}
+            row["by_kind_r10"] = {kd: round(score(engine, queries, cands, w, k, kd)["recall@10"],
+                                            3) for kd in kinds}
+            print(json.dumps(row))
     dense_only = score(engine, queries, {q: {"dense": c["dense"]} for q, c in cands.items()},
                        {"dense": 1.0}, 60)
     print(json.dumps({"dense_only": dense_only}))
