@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,8 @@ def text_key(fingerprint: str, text: str) -> bytes:
 
 
 def model_dirname(fingerprint: str) -> str:
-    return fingerprint.replace("/", "_")[:40]
+    """A portable file name for a model fingerprint ("sha256:b830..." -> "sha256-b830...")."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", fingerprint)[:40]
 
 
 class BundledCache:

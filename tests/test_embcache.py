@@ -1,0 +1,41 @@
+"""The content-addressed embedding cache: bundled shards first, then the user's cache."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anfragen.embcache import EmbeddingCache, export_bundled, model_dirname, text_key
+
+
+def vecs(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+
+
+def test_keys_depend_on_model_and_text():
+    assert text_key("m1", "Text") == text_key("m1", "Text")
+    assert text_key("m1", "Text") != text_key("m2", "Text") != text_key("m1", "Text ")
+    assert model_dirname("sha256:ab/cd") == "sha256-ab-cd"
+
+
+def test_bundled_shards_then_user_cache(tmp_path):
+    texts = [f"Antwort {i}" for i in range(40)]
+    v = vecs(40)
+    keys = [text_key("fp", t) for t in texts]
+    written = export_bundled(keys[:30], v[:30], tmp_path / "bundled", "fp")
+    assert 1 < len(written) <= 16
+    cache = EmbeddingCache("fp", bundled=tmp_path / "bundled", user=tmp_path / "user")
+    cache.store(keys[30:35], v[30:35])
+    got_keys, found = cache.lookup(texts)
+    assert got_keys == keys
+    assert sorted(found) == list(range(35))  # 30 bundled + 5 from the user's cache
+    np.testing.assert_allclose(found[3], v[3], atol=1e-2)  # float16 round trip
+    np.testing.assert_allclose(found[32], v[32], atol=1e-2)
+
+
+def test_export_rewrites_only_changed_shards(tmp_path):
+    keys = [text_key("fp", f"t{i}") for i in range(64)]
+    v = vecs(64)
+    first = export_bundled(keys, v, tmp_path, "fp")
+    assert export_bundled(keys, v, tmp_path, "fp") == []  # nothing changed, nothing written
+    changed = export_bundled(keys[:-1], v[:-1], tmp_path, "fp")
+    assert len(changed) == 1 and changed[0] in first
