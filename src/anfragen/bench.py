@@ -24,6 +24,12 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--corpus", type=Path, default=None, help="für den Parse-Durchsatz")
     p.add_argument("--embed-sample", type=int, default=64)
     p.add_argument("--out", type=Path, default=Path("eval/results"))
+    p.add_argument("--scale", default=None, metavar="N,M",
+                   help="Skalierung messen: Testindexe dieser Größen (Vektoren, z. B. "
+                        "100000,1M) aus dem Index replizieren; schreibt scale-<Datum>.md/json")
+    p.add_argument("--scale-dir", type=Path, default=None, help="Arbeitsordner für --scale")
+    p.add_argument("--scale-sigma", type=float, default=0.01,
+                   help="Rauschen je Dimension für replizierte Vektoren")
 
 
 def timed(fn, *args, **kw) -> tuple[float, object]:
@@ -79,6 +85,10 @@ def run_bench(args) -> int:
     from .cli import _engine
     from .evalcmds import provenance
 
+    if args.scale:
+        from .scalebench import run_scale
+
+        return run_scale(args)
     engine = _engine(args)
     texts = [q.text for q in load_queries(args.queries)]
     result = {

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import store
 from .chunk import ChunkerSettings
 from .errors import IndexMismatchError, IndexMissingError
-from .vectors import VectorStore
+from .vectors import EXACT_TYPE, VectorStore
 
 FORMAT_VERSION = 1
 DB_NAME = "anfragen.sqlite"
@@ -52,9 +52,7 @@ class Index:
             )
         dim = int(manifest["model"]["dim"])
         conn = store.connect(root / DB_NAME)
-        vec_path = root / VEC_NAME
-        vectors = VectorStore.load(vec_path, dim) if vec_path.exists() else VectorStore(dim)
-        return cls(root, conn, vectors, manifest)
+        return cls(root, conn, load_vectors(root, dim, manifest), manifest)
 
     def check_compatible(self, model_fingerprint: str, settings: ChunkerSettings) -> None:
         """Refuse an index built with another model or chunker, naming the fix."""
@@ -94,12 +92,23 @@ def corpus_fingerprint(conn: sqlite3.Connection) -> str:
     return h.hexdigest()
 
 
-def new_manifest(model_id: str, fingerprint: str, dim: int, settings: ChunkerSettings) -> dict:
+def load_vectors(root: Path, dim: int, manifest: dict | None = None) -> VectorStore:
+    """The vector file with its manifest entry (IVF needs the nprobe recorded there)."""
+    if manifest is None and (root / MANIFEST_NAME).is_file():
+        manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+    path = root / VEC_NAME
+    if not path.exists():
+        return VectorStore(dim)
+    return VectorStore.load(path, dim, (manifest or {}).get("vectors"))
+
+
+def new_manifest(model_id: str, fingerprint: str, dim: int, settings: ChunkerSettings,
+                 vectors: dict | None = None) -> dict:
     return {
         "format_version": FORMAT_VERSION,
         "model": {"id": model_id, "fingerprint": fingerprint, "dim": dim},
         "chunker": settings.to_dict(),
-        "vectors": {"type": "IndexIDMap2(IndexFlatIP)", "metric": "cosine"},
+        "vectors": vectors or {"type": EXACT_TYPE, "metric": "cosine"},
     }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import ann, store
 from .chunk import ChunkerSettings, chunks_of
 from .embcache import EmbeddingCache
 from .errors import AnfragenError
@@ -27,6 +27,7 @@ from .index import (
     corpus_fingerprint,
     discard_stale_work_dirs,
     finish_work_dir,
+    load_vectors,
     new_manifest,
     prepare_work_dir,
     recover_interrupted_swap,
@@ -104,8 +105,9 @@ def ingest(
         old.close()
     work = prepare_work_dir(root, rebuild)
     try:
-        report = _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_chunks)
-        publish(work, root, embedder, settings, report.vectors_total)
+        report, vectors = _ingest_into(work, paths, embedder, settings, prune, progress, cache,
+                                       batch_chunks)
+        publish(work, root, embedder, settings, report.vectors_total, vectors=vectors)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -114,9 +116,12 @@ def ingest(
 
 
 def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
-            extra: dict | None = None) -> None:
-    """Write the manifest (model, chunker, corpus fingerprint, counts) and swap `work` in."""
-    manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings)
+            extra: dict | None = None, vectors: VectorStore | None = None) -> None:
+    """Choose the vector layout for the final size (exact or IVF-SQ8, see ann.py), write the
+    manifest (model, chunker, vectors, corpus fingerprint, counts) and swap `work` in."""
+    vectors = settle_vectors(work, embedder.dim, vectors)
+    manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings,
+                            vectors.describe())
     conn = store.connect(work / DB_NAME)
     manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
     manifest.update(extra or {})
@@ -126,12 +131,20 @@ def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
     finish_work_dir(work, root, manifest)
 
 
+def settle_vectors(work: Path, dim: int, vectors: VectorStore | None) -> VectorStore:
+    """Switch exact <-> approximate when the size crossed the threshold; saves on a switch."""
+    if vectors is None:
+        vectors = load_vectors(work, dim)
+    vectors, changed = ann.settle(vectors)
+    if changed:
+        vectors.save(work / VEC_NAME)
+    return vectors
+
+
 def _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_chunks):
     conn = store.connect(work / DB_NAME)
     vec_path = work / VEC_NAME
-    vectors = VectorStore.load(vec_path, embedder.dim) if vec_path.exists() else VectorStore(
-        embedder.dim
-    )
+    vectors = load_vectors(work, embedder.dim)
     cache = cache or EmbeddingCache(embedder.fingerprint)
     known = store.document_hashes(conn)
     report = IngestReport()
@@ -154,7 +167,7 @@ def _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_
     report.vectors_total = vectors.ntotal
     vectors.save(vec_path)
     conn.close()
-    return report
+    return report, vectors
 
 
 def _read_one(path, base, known, sidecars, settings, report) -> _Pending | None:

@@ -1,15 +1,25 @@
-"""FAISS side of the index: vectors keyed by chunk row id, exact inner-product search.
+"""FAISS side of the index: vectors keyed by chunk row id, inner-product search.
 
-Vectors are L2-normalised, so inner product = cosine similarity in [-1, 1].
+Vectors are L2-normalised, so inner product = cosine similarity in [-1, 1]. Two layouts:
+exact `IndexIDMap2(IndexFlatIP)` (the default) and, for large indexes, IVF with 8-bit scalar
+quantisation (see ann.py). `meta` is the manifest's "vectors" entry; for IVF it carries nprobe,
+which FAISS does not store in the file.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .errors import IndexMismatchError
+
+EXACT_TYPE = "IndexIDMap2(IndexFlatIP)"
+IVF_TYPE = "IndexIVFScalarQuantizer(QT_8bit)"
+DEFAULT_NPROBE = 32
 
 
 def _faiss():
@@ -19,14 +29,30 @@ def _faiss():
 
 
 class VectorStore:
-    def __init__(self, dim: int, index=None):
+    def __init__(self, dim: int, index=None, meta: dict | None = None):
         faiss = _faiss()
         self.dim = dim
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.meta = dict(meta or {})
 
     @property
     def ntotal(self) -> int:
         return int(self.index.ntotal)
+
+    @property
+    def is_ivf(self) -> bool:
+        return isinstance(self.index, _faiss().IndexIVF)
+
+    @property
+    def nprobe(self) -> int:
+        return int(self.meta.get("nprobe", DEFAULT_NPROBE))
+
+    def describe(self) -> dict:
+        """The manifest's "vectors" entry: type and the parameters needed to search it."""
+        if not self.is_ivf:
+            return {"type": EXACT_TYPE, "metric": "cosine"}
+        return {**self.meta, "type": IVF_TYPE, "metric": "cosine",
+                "nlist": int(self.index.nlist), "nprobe": self.nprobe}
 
     def add(self, ids: Sequence[int], vecs: np.ndarray) -> None:
         if len(ids) == 0:
@@ -42,7 +68,9 @@ class VectorStore:
         if len(ids) == 0:
             return 0
         faiss = _faiss()
-        sel = faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))
+        arr = np.asarray(ids, dtype=np.int64)
+        # IVF's hashtable direct map only accepts an explicit id array
+        sel = faiss.IDSelectorArray(arr) if self.is_ivf else faiss.IDSelectorBatch(arr)
         return int(self.index.remove_ids(sel))
 
     def search(
@@ -51,15 +79,10 @@ class VectorStore:
         """Top-k (id, cosine) per query; `allowed` restricts the search before the cut."""
         if self.ntotal == 0 or k <= 0:
             return [[] for _ in range(len(qvecs))]
-        faiss = _faiss()
         q = np.ascontiguousarray(qvecs, dtype=np.float32)
-        params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return [[] for _ in range(len(q))]
-            sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-            params = faiss.SearchParameters(sel=sel)
-        scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
+        if allowed is not None and len(allowed) == 0:
+            return [[] for _ in range(len(q))]
+        scores, ids = self.index.search(q, min(k, self.ntotal), params=self._params(allowed))
         out = []
         for srow, irow in zip(scores, ids, strict=True):
             pairs = [(int(i), float(s)) for i, s in zip(irow, srow, strict=True) if i >= 0]
@@ -67,8 +90,26 @@ class VectorStore:
             out.append(pairs)
         return out
 
+    def _params(self, allowed: Sequence[int] | None):
+        faiss = _faiss()
+        sel = None
+        if allowed is not None:
+            sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        if not self.is_ivf:
+            return None if sel is None else faiss.SearchParameters(sel=sel)
+        nprobe = self.nprobe
+        if allowed is not None:
+            # a filter keeping 1% of the vectors needs ~100x the lists for as many candidates
+            share = min(1.0, len(allowed) / max(1, self.ntotal))
+            nprobe = math.ceil(nprobe / max(share, 1e-9))
+        nprobe = min(int(self.index.nlist), nprobe)
+        if sel is None:
+            return faiss.SearchParametersIVF(nprobe=nprobe)
+        return faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+
     def cosines(self, ids: Sequence[int], qvec: np.ndarray) -> list[float]:
-        """Cosine of the query with each stored vector (exact, also for ids no search found)."""
+        """Cosine of the query with each stored vector (also for ids no search found; with
+        IVF-SQ8 the stored vector is the 8-bit decoded one)."""
         if len(ids) == 0:
             return []
         mat = np.vstack([self.index.reconstruct(int(i)) for i in ids])
@@ -80,8 +121,14 @@ class VectorStore:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> VectorStore:
+    def load(cls, path: Path, dim: int, meta: dict | None = None) -> VectorStore:
         index = _faiss().read_index(str(path))
         if index.d != dim:
             raise ValueError(f"{path}: vectors have dimension {index.d}, manifest says {dim}")
-        return cls(dim, index)
+        store = cls(dim, index, meta if isinstance(index, _faiss().IndexIVF) else None)
+        want = (meta or {}).get("type")
+        if want and want != store.describe()["type"]:
+            raise IndexMismatchError(
+                f"{path} enthält {store.describe()['type']}, das Manifest nennt {want}. "
+                "Neu bauen: anfragen ingest --rebuild")
+        return store
