@@ -31,7 +31,7 @@ class AnswerSettings:
 
     threshold: float = 0.80
     max_sources: int = 3
-    source_margin: float = 0.03  # further sources must score within this of the best
+    source_margin: float = 0.015  # further sources: cosine within this of the best
     max_sentences: int = 3
     max_chars: int = 600
 
@@ -66,12 +66,15 @@ def overlap(query_terms: set[str], text: str) -> float:
 
 
 def confidence(query_terms: set[str], hit: Hit) -> float:
-    """How well a passage answers: dense cosine blended with lexical coverage."""
+    """How well a passage answers: the query-passage cosine of the embedding model.
+
+    On the dev set it separates answerable from unanswerable questions far better (AUC 0.95)
+    than lexical coverage (0.77) or blends of both; coverage is the fallback in BM25-only use.
+    """
     cos = hit.scores.get("cosine")
-    lex = overlap(query_terms, hit.chunk.text)
     if cos is None:
-        return 0.55 + 0.45 * lex  # BM25-only: coverage is all we have
-    return 0.8 * float(cos) + 0.2 * lex
+        return 0.55 + 0.45 * overlap(query_terms, hit.chunk.text)
+    return float(cos)
 
 
 def pick_sentences(query_terms: set[str], text: str, s: AnswerSettings) -> list[str]:
