@@ -159,6 +159,10 @@ def bm25_search(
     match = fts_query(query)
     if not match:
         return []
+    if not where:  # no filter: let FTS5 sort by its own rank, no joins (3-4x faster)
+        sql = ("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? "
+               "ORDER BY rank, rowid LIMIT ?")
+        return [(r[0], float(r[1])) for r in conn.execute(sql, (match, k))]
     sql = (
         "SELECT chunks_fts.rowid AS id, -bm25(chunks_fts) AS score FROM chunks_fts "
         "JOIN chunks ON chunks.id = chunks_fts.rowid "
