@@ -27,14 +27,15 @@ def shoot(question: str, out: Path, url: str) -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        # Streamlit scrolls inside its own container: a tall viewport shows the whole answer
+        page = browser.new_page(viewport={"width": 1280, "height": 2600}, locale="de-DE")
         page.goto(url)
         box = page.get_by_role("textbox", name="Ihre Frage")
         box.wait_for(timeout=120_000)
         box.fill(question)
         box.press("Enter")
         page.locator("#quelle-1, ul.anf-related").first.wait_for(timeout=120_000)
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(5000)  # let the rerun settle (no stale elements)
         page.screenshot(path=str(out), full_page=True)
         browser.close()
 
