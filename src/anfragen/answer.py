@@ -22,7 +22,7 @@ _ABBREV = frozenset(
     "u.a z.b d.h i.d.r s.o s.u s bd kap anl lfd gem mill zzgl abzgl tab ziff z b d h a i "
     "u o v".split()
 )
-_BOUNDARY = re.compile(r"[.!?;:]\s+(?=[A-ZÄÖÜ„\"(\d])")
+_BOUNDARY = re.compile(r"[.!?:]\s+(?=[A-ZÄÖÜ„\"(\d])")
 
 
 @dataclass(frozen=True)
