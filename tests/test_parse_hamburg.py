@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from support import assert_golden
 
 from anfragen import parse_hamburg as hh
 from anfragen.models import Inquiry, SourceDoc
@@ -37,22 +38,7 @@ def answer_for(inq: Inquiry, number: int):
 def test_golden(golden: Path) -> None:
     want = json.loads(golden.read_text(encoding="utf-8"))
     inq = parsed(golden.stem)
-    for key in (
-        "doc_id", "family", "parliament", "wahlperiode", "drucksache", "title", "doc_type",
-        "answering_body", "date_asked", "date_answered", "url",
-    ):  # fmt: skip
-        assert getattr(inq, key) == want[key], key
-    assert list(inq.askers) == want["askers"]
-    assert list(inq.parties) == want["parties"]
-    assert [(p.side, p.text[:60]) for p in inq.preambles] == [
-        (p["side"], p["start"]) for p in want["preambles"]
-    ]
-    assert [(q.number, q.text[:60]) for q in inq.questions] == [
-        (q["number"], q["start"]) for q in want["questions"]
-    ]
-    assert [(list(a.questions), a.text[:60]) for a in inq.answers] == [
-        (a["questions"], a["start"]) for a in want["answers"]
-    ]
+    assert_golden(inq, want)
 
 
 def test_joint_answer_headings() -> None:
