@@ -82,3 +82,16 @@ def test_empty_or_punctuation_query_is_refused(fake_engine, query):
 
 def test_fts_query_quotes_every_term():
     assert fts_query('NEAR( "Kommunen" AND') == '"near" OR "kommun" OR "and"'
+
+
+def test_preambles_are_demoted_below_answer_units(fake_engine):
+    from anfragen.retrieve import Ranked, demote_preambles
+
+    idx = fake_engine.index
+    pre, qa = idx.conn.execute(
+        "SELECT (SELECT id FROM chunks WHERE kind LIKE 'preamble%' LIMIT 1), "
+        "(SELECT id FROM chunks WHERE kind = 'qa' LIMIT 1)").fetchone()
+    ranked = [Ranked(pre, 1.0, {}), Ranked(qa, 0.97, {})]
+    out = demote_preambles(idx, ranked, 0.95)
+    assert [r.id for r in out] == [qa, pre] and out[1].score == pytest.approx(0.95)
+    assert demote_preambles(idx, ranked, 1.0) == ranked

@@ -70,6 +70,7 @@ class RetrievalConfig:
     # full weight drags colloquial questions down; at 0.3 it still lifts keyword queries.
     weights: dict = field(default_factory=lambda: {"dense": 1.0, "bm25": 0.3})
     id_boost: bool = True  # a Drucksache number in the query puts that document first
+    preamble_factor: float = 0.95  # see demote_preambles
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,21 @@ def search_ids(
         (name, ranking), = rankings.items()
         ranked = [Ranked(i, s, {name: s, f"{name}_rank": r}) for r, (i, s) in
                   enumerate(ranking, start=1)]
+    ranked = demote_preambles(index, ranked, cfg.preamble_factor)
     if cfg.id_boost:
         ranked = boost_identifiers(index, query, ranked, allowed)
     return ranked[: cfg.k]
+
+
+def demote_preambles(index: Index, ranked: list[Ranked], factor: float) -> list[Ranked]:
+    """Preambles share the inquiry's vocabulary but rarely hold the answer: their scores are
+    scaled by `factor` so that the question/answer unit itself comes first."""
+    if factor == 1.0 or not ranked:
+        return ranked
+    kinds = store.chunk_kinds(index.conn, [r.id for r in ranked])
+    scaled = [Ranked(r.id, r.score * factor, r.scores) if kinds.get(r.id, "").startswith(
+        "preamble") else r for r in ranked]
+    return sorted(scaled, key=lambda r: (-r.score, r.id))
 
 
 def boost_identifiers(

@@ -112,6 +112,15 @@ def row_to_chunk(row: sqlite3.Row) -> Chunk:
     )
 
 
+def chunk_kinds(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 900):
+        part = list(ids[i : i + 900])
+        q = f"SELECT id, kind FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+        out.update({r[0]: r[1] for r in conn.execute(q, part)})
+    return out
+
+
 def vector_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, int | None]:
     """chunk row id -> the row id whose vector stands for it (itself when it has one)."""
     out: dict[int, int | None] = {}
