@@ -1,0 +1,41 @@
+"""The real default model end to end (slow): offline conversion, bundled embedding cache,
+retrieval and the grounded answer on real documents."""
+
+from __future__ import annotations
+
+import pytest
+from support import CORPUS
+
+from anfragen.pipeline import Engine
+
+pytestmark = pytest.mark.slow
+
+SEED = "hessen-seed/HE_20_hessenconnect-2-0"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    eng = Engine(index_dir=tmp_path_factory.mktemp("real") / "index")
+    report = eng.ingest([CORPUS / f for f in ("hessen-seed", "hamburg-ska-archiv-md",
+                                              "openka-cli-fixtures")])
+    assert report.embedded == 0  # every vector comes from the bundled cache in data/embeddings
+    yield eng
+    eng.close()
+
+
+def test_seed_question_finds_the_joint_answer_first(engine):
+    hits = engine.search("Können hessische Kommunen HessenConnect 2.0 nutzen?")
+    assert hits[0].chunk.doc_id == SEED
+    assert hits[0].chunk.numbers == (1, 2, 3, 4, 5)
+
+
+def test_seed_question_is_answered_with_the_ministrys_words(engine):
+    ans = engine.ask("Dürfen hessische Kommunen HessenConnect 2.0 mitnutzen?")
+    assert not ans.abstained
+    assert any(c.doc_id == SEED and c.questions == (1, 2, 3, 4, 5) for c in ans.citations)
+    assert "vergaberechtlichen Gründen" in ans.text
+
+
+def test_unrelated_question_abstains(engine):
+    ans = engine.ask("Wie viele Giraffen leben im Berliner Zoo?")
+    assert ans.abstained and ans.citations == ()
