@@ -117,6 +117,8 @@ def cmd_check(args) -> int:
             f">= {want - tol:.3f}"
         print(f"{'OK  ' if ok else 'FAIL'} {path}: {shown} (erwartet {bound})")
         failed += [] if ok else [path]
+    checked = len(flatten(expected["scores"]))
+    print(f"eval-check: {checked - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
