@@ -40,12 +40,13 @@ def timed(fn, *args, **kw) -> tuple[float, object]:
 
 def parse_throughput(corpus: Path) -> dict:
     from .parse import parse_document
-    from .read import iter_document_paths, load_sidecars, read_file, sidecar_for
+    from .read import iter_document_paths, read_with_sidecar
 
     t0 = time.perf_counter()
     n = 0
+    sidecars: dict[Path, dict] = {}
     for path, base in iter_document_paths([corpus]):
-        parse_document(read_file(path, base, sidecar_for(path, load_sidecars(path.parent))))
+        parse_document(read_with_sidecar(path, base, sidecars))
         n += 1
     dt = time.perf_counter() - t0
     return {"documents": n, "seconds": round(dt, 2), "documents_per_s": round(n / dt, 1)}

@@ -107,14 +107,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_parse(args) -> int:
     from .parse import parse_document
-    from .read import corpus_root, load_sidecars, read_file, sidecar_for
+    from .read import corpus_root, read_with_sidecar
     from .serialize import inquiry_json, inquiry_text
 
     failed = 0
+    sidecars: dict[Path, dict] = {}
     for f in args.files:
         root = args.root or corpus_root(f, f.parent)
         try:
-            src = read_file(f, root, sidecar_for(f, load_sidecars(f.parent)))
+            src = read_with_sidecar(f, root, sidecars)
         except AnfragenError as e:
             print(f"Fehler: {e}", file=sys.stderr)
             failed += 1

@@ -34,7 +34,7 @@ from .index import (
 )
 from .models import Chunk, Inquiry
 from .parse import parse_document
-from .read import iter_document_paths, load_sidecars, read_file, sidecar_for
+from .read import iter_document_paths, read_with_sidecar
 from .vectors import VectorStore
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -171,11 +171,8 @@ def _ingest_into(work, paths, embedder, settings, prune, progress, cache, batch_
 
 
 def _read_one(path, base, known, sidecars, settings, report) -> _Pending | None:
-    folder = path.parent
-    if folder not in sidecars:
-        sidecars[folder] = load_sidecars(folder)
     try:
-        src = read_file(path, base, sidecar_for(path, sidecars[folder]))
+        src = read_with_sidecar(path, base, sidecars)
     except AnfragenError as e:
         report.failed.append((str(path), str(e)))
         return None

@@ -12,7 +12,7 @@ from pathlib import Path
 from .errors import AnfragenError
 from .models import Inquiry
 from .parse import parse_document
-from .read import iter_document_paths, load_sidecars, read_file, sidecar_for
+from .read import iter_document_paths, read_with_sidecar
 
 
 @dataclass
@@ -60,9 +60,10 @@ def add(stats: FamilyStats, inq: Inquiry) -> None:
 def collect(root: Path) -> tuple[dict[str, FamilyStats], list[str], list[str]]:
     fams: dict[str, FamilyStats] = defaultdict(FamilyStats)
     unreadable, crashed = [], []
+    sidecars: dict[Path, dict] = {}
     for path, base in iter_document_paths([root]):
         try:
-            src = read_file(path, base, sidecar_for(path, load_sidecars(path.parent)))
+            src = read_with_sidecar(path, base, sidecars)
         except AnfragenError as e:
             unreadable.append(str(e))
             continue

@@ -200,3 +200,12 @@ def sidecar_for(path: Path, sidecars: dict[str, dict]) -> dict | None:
     # NI_19-11251 -> 19/11251
     stem = path.stem.split("_", 1)[-1].replace("-", "/")
     return sidecars.get(stem)
+
+
+def read_with_sidecar(path: Path, root: Path, sidecars: dict[Path, dict[str, dict]]) -> SourceDoc:
+    """read_file with the metadata of the folder's index.jsonl; `sidecars` caches each folder's
+    sidecar so a corpus run reads it once, not once per document."""
+    folder = path.parent
+    if folder not in sidecars:
+        sidecars[folder] = load_sidecars(folder)
+    return read_file(path, root, sidecar_for(path, sidecars[folder]))
