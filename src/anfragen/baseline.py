@@ -27,7 +27,7 @@ from .index import (
     Index,
     prepare_work_dir,
 )
-from .ingest import IngestReport, Progress, _Batch, _Pending, _write_batch, publish
+from .ingest import Batch, IngestReport, IngestRun, Pending, Progress, publish, write_batch
 from .models import Chunk, Inquiry, Unit
 from .parse import parse_document
 from .read import load_sidecars, read_file, sidecar_for
@@ -147,7 +147,7 @@ def source_documents(main: Index) -> list[tuple[str, str, str]]:
 
 def read_pending(
     doc_id: str, path: str, content_hash: str, sidecars: dict, settings: FixedChunking
-) -> _Pending:
+) -> Pending:
     p = Path(path)
     if p.parent not in sidecars:
         sidecars[p.parent] = load_sidecars(p.parent) if p.parent.is_dir() else {}
@@ -158,7 +158,7 @@ def read_pending(
                             "haben.")
     src = replace(src, doc_id=doc_id)  # the main index's id, whatever root it was ingested from
     inq = parse_document(src)
-    return _Pending(inq, src.content_hash, fixed_chunks(inq, src.text, settings), False)
+    return Pending(inq, src.content_hash, fixed_chunks(inq, src.text, settings), False)
 
 
 def is_current(root: Path, main: Index, fingerprint: str, settings: FixedChunking) -> bool:
@@ -197,8 +197,10 @@ def build_baseline(
 def _fill(work: Path, main: Index, embedder, settings, progress, cache) -> IngestReport:
     conn = store.connect(work / DB_NAME)
     vectors = VectorStore(embedder.dim)
-    cache = cache or EmbeddingCache(embedder.fingerprint)
-    report, batch, sidecars = IngestReport(), _Batch(), {}
+    # no identity: a baseline build is not resumed (it is rebuilt from the main index)
+    run = IngestRun(work, {}, embedder, cache or EmbeddingCache(embedder.fingerprint), progress,
+                    checkpoint_s=float("inf"))
+    report, batch, sidecars = IngestReport(), Batch(), {}
     docs = source_documents(main)
     for i, (doc_id, path, content_hash) in enumerate(docs):
         try:
@@ -206,11 +208,11 @@ def _fill(work: Path, main: Index, embedder, settings, progress, cache) -> Inges
         except AnfragenError as e:
             report.failed.append((path, str(e)))
         if batch.n_chunks >= 512:
-            _write_batch(conn, vectors, batch, embedder, cache, report, progress)
-            batch = _Batch()
+            write_batch(conn, vectors, batch, run, report)
+            batch = Batch()
         if progress:
             progress("read", i + 1, len(docs))
-    _write_batch(conn, vectors, batch, embedder, cache, report, progress)
+    write_batch(conn, vectors, batch, run, report)
     report.added = len(docs) - len(report.failed)
     report.chunks_total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     vectors.save(work / VEC_NAME)

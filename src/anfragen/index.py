@@ -1,7 +1,9 @@
 """The index directory: anfragen.sqlite + vectors.faiss + manifest.json, written atomically.
 
 An ingest works on a copy in a sibling temporary directory and swaps it in at the end, so a
-crash or Ctrl-C leaves the previous index as it was.
+crash or Ctrl-C leaves the previous index as it was. The work directory carries a
+checkpoint.json naming what it is building (live index it started from, model, chunker); the
+next ingest of the same kind takes an abandoned one over and continues where it stopped.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ DB_NAME = "anfragen.sqlite"
 VEC_NAME = "vectors.faiss"
 MANIFEST_NAME = "manifest.json"
 REBUILD_HINT = "anfragen ingest --rebuild"
+CHECKPOINT_NAME = "checkpoint.json"
 
 
 @dataclass
@@ -166,6 +169,42 @@ def recover_interrupted_swap(root: Path) -> None:
     old = root.parent / f".{root.name}.old"
     if not root.exists() and old.exists():
         os.replace(old, root)
+
+
+def work_identity(root: Path, model_fingerprint: str, settings: ChunkerSettings,
+                  rebuild: bool) -> dict:
+    """What a work directory is building: only an ingest of the same kind may continue it."""
+    base = None
+    if not rebuild and (root / MANIFEST_NAME).is_file():
+        m = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+        base = {"updated": m.get("updated"), "corpus": m.get("corpus_fingerprint")}
+    return {"root": str(Path(root).resolve()), "base": base, "model": model_fingerprint,
+            "chunker": settings.to_dict()}
+
+
+def write_checkpoint(work: Path, identity: dict, **state) -> None:
+    tmp = work / (CHECKPOINT_NAME + ".tmp")
+    tmp.write_text(json.dumps({"identity": identity, **state, "saved_at":
+                               time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False))
+    os.replace(tmp, work / CHECKPOINT_NAME)
+
+
+def claim_abandoned_work_dir(root: Path, identity: dict) -> Path | None:
+    """An interrupted ingest's work directory (its process gone) that was building the same
+    thing, renamed to this process's; None when there is none."""
+    for stale in sorted(root.parent.glob(f".{root.name}.ingest-*")):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or (int(pid) != os.getpid() and _pid_alive(int(pid))):
+            continue  # another ingest is running there (this process runs one at a time)
+        try:
+            saved = json.loads((stale / CHECKPOINT_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # killed before its first checkpoint: nothing to continue
+        if saved.get("identity") == identity:
+            work = work_dir_for(root)
+            os.replace(stale, work)
+            return work
+    return None
 
 
 def discard_stale_work_dirs(root: Path) -> None:

@@ -204,8 +204,10 @@ def sidecar_for(path: Path, sidecars: dict[str, dict]) -> dict | None:
 
 def read_with_sidecar(path: Path, root: Path, sidecars: dict[Path, dict[str, dict]]) -> SourceDoc:
     """read_file with the metadata of the folder's index.jsonl; `sidecars` caches each folder's
-    sidecar so a corpus run reads it once, not once per document."""
+    sidecar so a corpus run reads it once, not once per document. Only the current folder's
+    is kept (files come sorted, folder by folder): 100k documents' metadata never pile up."""
     folder = path.parent
     if folder not in sidecars:
+        sidecars.clear()
         sidecars[folder] = load_sidecars(folder)
     return read_file(path, root, sidecar_for(path, sidecars[folder]))

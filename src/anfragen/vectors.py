@@ -64,6 +64,16 @@ class VectorStore:
             )
         self.index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
 
+    def ids(self) -> np.ndarray:
+        """Every stored id (no vectors decoded)."""
+        faiss = _faiss()
+        if not self.is_ivf:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        inv = self.index.invlists
+        parts = [faiss.rev_swig_ptr(inv.get_ids(lst), inv.list_size(lst)).copy()
+                 for lst in range(inv.nlist) if inv.list_size(lst)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
     def remove(self, ids: Sequence[int]) -> int:
         if len(ids) == 0:
             return 0
