@@ -195,5 +195,9 @@ def test_scale_bench_writes_markdown_and_json(fake_index, tmp_path):
     assert 0 <= z["recall@10"] <= 1 and z["nprobe_sweep"] and z["limits"]["flat_bytes_per_query"]
     assert z["limits"]["flat_bytes_per_query"] == 2 * n * r["source"]["dim"] * 4
     assert {"sql", "vectors", "ivf", "total"} <= z["build_seconds"].keys()
-    assert "recall@10 IVF vs exact" in md.read_text() and "Physical bounds" in md.read_text()
+    for layout in ("exact", "ivf"):
+        lat = z["serve"][layout]["latency_ms"]
+        for mode in ("dense", "hybrid"):  # embedding included: never below the search alone
+            assert lat[mode]["with_embedding"]["p50"] >= lat[mode]["p50"]
+    assert "recall@10 vs exact" in md.read_text() and "Physical bounds" in md.read_text()
     assert not list(Path(tmp_path).glob("anfragen-scale-*"))  # test indexes cleaned up

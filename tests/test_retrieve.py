@@ -95,3 +95,23 @@ def test_preambles_are_demoted_below_answer_units(fake_engine):
     out = demote_preambles(idx, ranked, 0.95)
     assert [r.id for r in out] == [qa, pre] and out[1].score == pytest.approx(0.95)
     assert demote_preambles(idx, ranked, 1.0) == ranked
+
+
+def test_bm25_keeps_the_rarest_terms_within_the_postings_budget(fake_engine, monkeypatch):
+    from anfragen import store
+    from anfragen.analyze import fts_match, fts_terms
+
+    conn = fake_engine.index.conn
+    terms = fts_terms("Antwort Senat HessenConnect Kommunen")
+    rows = store.term_rows(conn, terms)
+    assert rows["hessenconnect"] < rows["antwort"] and rows["antwort"] > 1  # published counts
+    assert store.within_budget(conn, terms, budget=10**6) == terms  # within: unchanged
+    rarest = sorted(terms, key=lambda t: (rows[t], t))
+    kept = store.within_budget(conn, terms, budget=rows[rarest[0]] + rows[rarest[1]])
+    assert kept == [t for t in terms if t in rarest[:2]]
+    assert store.within_budget(conn, terms, budget=0) == [rarest[0]]  # never empty
+    monkeypatch.setattr(store, "MAX_POSTINGS", rows[rarest[0]])
+    hits = store.bm25_search(conn, "Antwort Senat HessenConnect Kommunen", 50)
+    sql = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank, rowid LIMIT 50"
+    alone = [r[0] for r in conn.execute(sql, (fts_match([rarest[0]]),))]
+    assert [i for i, _ in hits] == alone and alone

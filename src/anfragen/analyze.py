@@ -52,11 +52,19 @@ def fts_document(text: str) -> str:
     return " ".join(analyze(text))
 
 
-def fts_query(text: str, max_terms: int = 64) -> str:
-    """An FTS5 MATCH expression that OR-s the query's stems, each quoted: user input can
-    never be read as FTS5 syntax (quotes, `*`, `NEAR(`, `AND OR`)."""
+def fts_terms(text: str, max_terms: int = 64) -> list[str]:
+    """The query's distinct stems in order, quote characters removed."""
     seen: dict[str, None] = {}
     for term in analyze(text):
         seen.setdefault(term.replace('"', ""), None)
-    terms = [t for t in seen if t][:max_terms]
+    return [t for t in seen if t][:max_terms]
+
+
+def fts_match(terms: list[str]) -> str:
+    """An FTS5 MATCH expression that OR-s the terms, each quoted: user input can never be
+    read as FTS5 syntax (quotes, `*`, `NEAR(`, `AND OR`)."""
     return " OR ".join(f'"{t}"' for t in terms)
+
+
+def fts_query(text: str, max_terms: int = 64) -> str:
+    return fts_match(fts_terms(text, max_terms))

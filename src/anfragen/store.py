@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from .analyze import fts_document, fts_query
+from .analyze import fts_document, fts_match, fts_terms
 from .models import Chunk, Inquiry
 
 SCHEMA = """
@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS documents_drucksache ON documents(drucksache);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='unicode61');
+CREATE TABLE IF NOT EXISTS term_rows (term TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fts_stats (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY, created TEXT DEFAULT (datetime('now')), query TEXT, answer TEXT,
     citations TEXT, helpful INTEGER, reason TEXT, config TEXT
@@ -161,11 +163,63 @@ def get_inquiry_json(conn: sqlite3.Connection, doc_id: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
+# FTS5 scores every row that holds any query term. In an index of ~1.7M chunks a question
+# with common stems (Landesregierung, Jahr, Schule) matches most rows, and ranking them all
+# takes the better part of a second. So the terms are taken rarest first while the rows they
+# match add up to at most MAX_POSTINGS; the common terms left out carry the least IDF weight,
+# and the rare ones that decide the ranking stay. Measured on the dev set (bundled corpus,
+# 34k chunks): hybrid unchanged, BM25 alone unit R@10 0.850 -> 0.843; at 104k chunks BM25 p50
+# 69 -> 23 ms. The row counts come from term_rows, refreshed when an ingest is published.
+MAX_POSTINGS = 20_000
+
+
+def refresh_term_rows(conn: sqlite3.Connection, force: bool = False) -> bool:
+    """Rebuild the term -> rows table from FTS5's vocabulary (one pass over the whole full-text
+    index) when it is missing or the index grew or shrank by more than 10% since; counts a
+    little stale only move which common terms a huge query drops. True when rebuilt."""
+    chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    row = conn.execute("SELECT value FROM fts_stats WHERE key = 'term_rows_at'").fetchone()
+    if not force and row is not None and abs(chunks - row[0]) <= 0.1 * max(row[0], 1):
+        return False
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+                 "USING fts5vocab(main, chunks_fts, row)")
+    with conn:
+        conn.execute("DELETE FROM term_rows")
+        conn.execute("INSERT INTO term_rows SELECT term, doc FROM temp.chunks_vocab")
+        conn.execute("INSERT OR REPLACE INTO fts_stats VALUES ('term_rows_at', ?)", (chunks,))
+    return True
+
+
+def term_rows(conn: sqlite3.Connection, terms: Sequence[str]) -> dict[str, int]:
+    """How many chunks held each term at the last refresh (terms new since count as rare)."""
+    q = f"SELECT term, n FROM term_rows WHERE term IN ({','.join('?' * len(terms))})"
+    found = dict(conn.execute(q, list(terms)).fetchall())
+    return {t: found.get(t, 0) for t in terms}
+
+
+def within_budget(conn: sqlite3.Connection, terms: list[str],
+                  budget: int | None = None) -> list[str]:
+    """The query's terms, or its rarest ones whose rows fit the budget (at least one)."""
+    budget = MAX_POSTINGS if budget is None else budget
+    if len(terms) <= 1:
+        return terms
+    rows = term_rows(conn, terms)
+    if sum(rows.values()) <= budget:
+        return terms
+    keep, total = [], 0
+    for term in sorted(terms, key=lambda t: (rows[t], t)):
+        if keep and total + rows[term] > budget:
+            break
+        keep.append(term)
+        total += rows[term]
+    return [t for t in terms if t in keep]
+
+
 def bm25_search(
     conn: sqlite3.Connection, query: str, k: int, where: str = "", params: Sequence = ()
 ) -> list[tuple[int, float]]:
     """Top-k (chunk row id, BM25 score; higher is better) with SQL filters before the cut."""
-    match = fts_query(query)
+    match = fts_match(within_budget(conn, fts_terms(query)))
     if not match:
         return []
     if not where:  # no filter: let FTS5 sort by its own rank, no joins (3-4x faster)
