@@ -121,6 +121,20 @@ def test_passages_sorted_into_batches_and_order_restored():
     assert emb.embed_queries(["ab"])[0, 0] == 5
 
 
+def test_token_limit_is_part_of_the_identity():
+    full = SentenceTransformerEmbedder("m", fingerprint="sha256:ab", model_id="e5")
+    assert full.fingerprint == "sha256:ab" and full.model_id == "e5"
+    short = SentenceTransformerEmbedder("m", fingerprint="sha256:ab", model_id="e5",
+                                        max_seq_length=256)
+    other = SentenceTransformerEmbedder("m", fingerprint="sha256:ab", max_seq_length=384)
+    assert short.fingerprint.startswith("sha256:")
+    assert len({full.fingerprint, short.fingerprint, other.fingerprint}) == 3
+    assert short.model_id == "e5, max 256 tokens"
+    # the same limit on the same weights is the same identity (caches and indexes match)
+    again = SentenceTransformerEmbedder("x", fingerprint="sha256:ab", max_seq_length=256)
+    assert again.fingerprint == short.fingerprint
+
+
 def test_import_loads_no_model_library():
     code = (
         "import sys, anfragen.embed; assert 'torch' not in sys.modules; "

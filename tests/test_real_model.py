@@ -39,3 +39,29 @@ def test_seed_question_is_answered_with_the_ministrys_words(engine):
 def test_unrelated_question_abstains(engine):
     ans = engine.ask("Wie viele Giraffen leben im Berliner Zoo?")
     assert ans.abstained and ans.citations == ()
+
+
+def test_lower_token_limit_changes_only_the_long_passages(engine, tmp_path):
+    import numpy as np
+
+    from anfragen.embcache import EmbeddingCache
+    from anfragen.embedbench import Variant, reembed_copy, token_counts
+    from anfragen.index import Index
+
+    engine.index  # opened, so that the copy below is of a finished index
+    variant = Variant("256", 16, 256)
+    emb, n = reembed_copy(engine.index_dir, tmp_path / "copy", variant, None)
+    src, copy = engine.index, Index.open(tmp_path / "copy")
+    rows = src.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id").fetchall()
+    long = token_counts(emb, [r[1] for r in rows]) > 256
+    ids = np.array([r[0] for r in rows], np.int64)
+    cos = (src.vectors.index.reconstruct_batch(ids)
+           * copy.vectors.index.reconstruct_batch(ids)).sum(axis=1)
+    assert n == long.sum() > 0
+    assert np.all(cos[~long] > 0.99999)  # untouched
+    assert np.all(cos[long] < 0.99999) and cos[long].mean() > 0.95  # truncated, still close
+    assert copy.manifest["model"]["fingerprint"] == emb.fingerprint != src.manifest["model"][
+        "fingerprint"]
+    _, found = EmbeddingCache(emb.fingerprint).lookup([r[1] for r in rows])
+    assert len(found) == len(rows)  # adopting the variant embeds nothing again
+    copy.close()

@@ -27,6 +27,12 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--scale", default=None, metavar="N,M",
                    help="Skalierung messen: Testindexe dieser Größen (Vektoren, z. B. "
                         "100000,1M) aus dem Index replizieren; schreibt scale-<Datum>.md/json")
+    p.add_argument("--embedding", action="store_true",
+                   help="Einbettungs-Einstellungen nebeneinander messen (Stichprobe: "
+                        "--embed-sample); schreibt embedding-<Datum>.md/json")
+    p.add_argument("--embed-quality", action="store_true",
+                   help="mit --embedding: zusätzlich Dev-Qualität je Token-Grenze (bettet die "
+                        "längeren Passagen neu ein; auf 2 Kernen etwa eine halbe Stunde)")
     p.add_argument("--scale-dir", type=Path, default=None, help="Arbeitsordner für --scale")
     p.add_argument("--scale-sigma", type=float, default=0.01,
                    help="Rauschen je Dimension für replizierte Vektoren")
@@ -90,6 +96,10 @@ def run_bench(args) -> int:
         from .scalebench import run_scale
 
         return run_scale(args)
+    if args.embedding:
+        from .embedbench import run_embedding_bench
+
+        return run_embedding_bench(args)
     engine = _engine(args)
     texts = [q.text for q in load_queries(args.queries)]
     result = {

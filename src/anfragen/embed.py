@@ -39,6 +39,9 @@ SELF_CHECK_IDS = (0, 100721, 2415, 764, 7, 7, 4986, 156959, 1529, 7671, 235603, 
 SELF_CHECK_QUERY_DIMS = (0.08258, -0.05001, -0.06298, -0.06952, 0.03741, -0.06954, 0.05892, 0.02533)
 SELF_CHECK_ATOL = 2e-3
 
+# multilingual-e5-small's position limit; the fingerprint of a lower limit differs
+FULL_SEQ_LENGTH = 512
+
 Progress = Callable[[int], None]
 Status = Callable[[str], None]
 
@@ -136,6 +139,19 @@ def _state_fingerprint(model: Any) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def limited_fingerprint(weights: str, max_seq_length: int) -> str:
+    """`weights` itself at the full token limit, else a sha256 over it and the limit."""
+    if max_seq_length >= FULL_SEQ_LENGTH:
+        return weights
+    tag = f"{weights}\0max_seq_length={max_seq_length}".encode()
+    return "sha256:" + hashlib.sha256(tag).hexdigest()
+
+
+def limited_model_id(model_id: str, max_seq_length: int) -> str:
+    return model_id if max_seq_length >= FULL_SEQ_LENGTH else (
+        f"{model_id}, max {max_seq_length} tokens")
+
+
 def _pick_prompts(prompts: dict[str, str]) -> tuple[str, str]:
     query = prompts.get("query") or ""
     # sentence-transformers adds an empty "document" prompt; e5 keeps its prefix under "passage"
@@ -167,7 +183,7 @@ class SentenceTransformerEmbedder:
     ) -> None:
         self.name_or_path = name_or_path
         self.device, self.batch_size, self.max_seq_length = device, batch_size, max_seq_length
-        self.model_id = model_id or name_or_path
+        self.model_id = limited_model_id(model_id or name_or_path, max_seq_length)
         self._fingerprint, self._dim = fingerprint, dim
         self._prompt_override = (query_prompt, passage_prompt)
         self._model: Any = None
@@ -202,12 +218,19 @@ class SentenceTransformerEmbedder:
 
     @property
     def fingerprint(self) -> str:
+        """The weights' fingerprint; a token limit below FULL_SEQ_LENGTH truncates long passages
+        to other vectors, so it is folded in (vectors of different limits never mix)."""
         if self._fingerprint is None:
             if self.is_local:
                 self._fingerprint = folder_fingerprint(Path(self.name_or_path).expanduser())
             else:
                 self._fingerprint = _state_fingerprint(self._load())
-        return self._fingerprint
+        return limited_fingerprint(self._fingerprint, self.max_seq_length)
+
+    @property
+    def passage_prompt(self) -> str:
+        self._load()
+        return self._prompts[1]
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids the model sees for text (no prompt, special tokens included)."""
