@@ -1,4 +1,4 @@
-"""Approximate search above the size threshold (IVF-SQ8) and the scale benchmark."""
+"""Approximate search above the size threshold (IVF-SQfp16) and the scale benchmark."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def pair() -> tuple[VectorStore, VectorStore, np.ndarray, np.ndarray]:
     return exact, ann.to_ivf(exact), x, ids
 
 
-def test_crossing_the_threshold_switches_to_ivf_sq8(pair, monkeypatch):
+def test_crossing_the_threshold_switches_to_ivf(pair, monkeypatch):
     exact, _, _, _ = pair
     monkeypatch.setenv("ANFRAGEN_ANN_THRESHOLD", "9000")
     assert ann.settle(exact) == (exact, False)
@@ -152,7 +152,7 @@ def test_existing_exact_index_keeps_loading(fake_index):
 
 
 def test_ingest_switches_and_stays_incremental(tmp_path, monkeypatch):
-    """Through the real ingest: the manifest records IVF-SQ8 and nprobe, Index.open applies
+    """Through the real ingest: the manifest records the IVF layout and nprobe, Index.open applies
     it, a changed file is replaced in the IVF index, filters still hold."""
     monkeypatch.setenv("ANFRAGEN_ANN_THRESHOLD", "40")
     corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])

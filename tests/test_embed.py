@@ -333,3 +333,13 @@ def test_matches_reference_engine(reference_engine, e5):
     for i, text in enumerate(GERMAN):
         assert float(queries[i] @ embed_one(text, True)) >= 0.999, text
         assert float(passages[i] @ embed_one(text, False)) >= 0.999, text
+
+
+def test_encoder_work_is_counted_per_token_and_per_token_pair():
+    from anfragen.embedbench import encoder_gflop
+
+    h, f = 384, 1536
+    one = 2 * (10 * (4 * h * h + 2 * h * f) + 2 * 10**2 * h)  # one layer, 10 tokens
+    assert encoder_gflop(np.array([10]), layers=1) == pytest.approx(one / 1e9)
+    # attention is quadratic: one 20-token passage costs more than two of 10
+    assert encoder_gflop(np.array([20])) > encoder_gflop(np.array([10, 10]))

@@ -45,13 +45,15 @@ def test_lower_token_limit_changes_only_the_long_passages(engine, tmp_path):
     import numpy as np
 
     from anfragen.embcache import EmbeddingCache
+    from anfragen.embed import DEFAULT_MAX_TOKENS
     from anfragen.embedbench import Variant, reembed_copy, token_counts
     from anfragen.index import Index
 
-    engine.index  # opened, so that the copy below is of a finished index
+    src = engine.index  # the finished index the copy is made from
     variant = Variant("256", 16, 256)
-    emb, n = reembed_copy(engine.index_dir, tmp_path / "copy", variant, None)
-    src, copy = engine.index, Index.open(tmp_path / "copy")
+    emb, n = reembed_copy(engine.index_dir, tmp_path / "copy", variant, None,
+                          DEFAULT_MAX_TOKENS)
+    copy = Index.open(tmp_path / "copy")
     rows = src.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id").fetchall()
     long = token_counts(emb, [r[1] for r in rows]) > 256
     ids = np.array([r[0] for r in rows], np.int64)

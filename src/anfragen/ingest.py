@@ -165,7 +165,7 @@ class IngestRun:
 
 def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
             extra: dict | None = None, vectors: VectorStore | None = None) -> None:
-    """Choose the vector layout for the final size (exact or IVF-SQ8, see ann.py), write the
+    """Choose the vector layout for the final size (exact or IVF, see ann.py), write the
     manifest (model, chunker, vectors, corpus fingerprint, counts) and swap `work` in."""
     vectors = settle_vectors(work, embedder.dim, vectors)
     manifest = new_manifest(embedder.model_id, embedder.fingerprint, embedder.dim, settings,

@@ -9,7 +9,7 @@ near-twins), so treat the recall figures as indicative.
 
 Per size, each step in a fresh process (so peak RSS belongs to that step): build time, disk
 size, peak RSS, warm query latency p50/p95 for bm25, dense and hybrid with exact and with
-IVF-SQ8 vectors, recall@10 of IVF-SQ8 against exact search on the dev queries, and the
+IVF-SQfp16 vectors, recall@10 of IVF-SQfp16 against exact search on the dev queries, and the
 physical bounds next to them. The dev queries are embedded once, up front, and that time is
 reported on its own, so the scaled indexes are searched without re-embedding.
 """
@@ -123,7 +123,7 @@ def one_size(src: Path, dest: Path, target: int, texts: list[str], qvecs: np.nda
     n, ivf_desc = build["vectors"], build.pop("ivf")
     return {
         "target": target, **build,
-        "auto_layout": "ivf-sq8" if n >= ann.threshold() else "exact",
+        "auto_layout": "ivf" if n >= ann.threshold() else "exact",
         "ivf": {k: ivf_desc[k] for k in ("nlist", "nprobe", "recall@10", "build_seconds")},
         "recall@10": ivf.pop("recall@10"), "recall@10_any_replica": same_passage,
         "nprobe_sweep": ivf.pop("nprobe_sweep"),
@@ -142,7 +142,7 @@ def _call(isolate: bool, fn, *args):
 
 # --------------------------------------------------------------------------- building
 def build_scaled(src_root: Path, dest: Path, target: int, sigma: float) -> dict:
-    """Exact and IVF-SQ8 test indexes of ~`target` vectors under dest/exact and dest/ivf."""
+    """Exact and IVF-SQfp16 test indexes of ~`target` vectors under dest/exact and dest/ivf."""
     t0 = time.perf_counter()
     src = Index.open(src_root)
     vec_ids = [r[0] for r in src.conn.execute("SELECT id FROM chunks WHERE vec_id = id")]
@@ -347,7 +347,8 @@ def nprobe_sweep(vectors: VectorStore, qvecs: np.ndarray,
 def limits(n: int, dim: int, nlist: int, nprobe: int, bandwidth: float) -> dict:
     """What memory traffic alone costs per query, and what the vectors occupy in RAM."""
     flat = n * dim * 4
-    ivf = n * min(1.0, nprobe / nlist) * (dim + 8) + nlist * dim * 4
+    code = 2 * dim  # float16
+    ivf = n * min(1.0, nprobe / nlist) * (code + 8) + nlist * dim * 4
     return {
         "flat_bytes_per_query": flat,
         "flat_ms_at_measured": round(flat / (bandwidth * 1e6), 2),
@@ -355,7 +356,7 @@ def limits(n: int, dim: int, nlist: int, nprobe: int, bandwidth: float) -> dict:
         "ivf_bytes_per_query": round(ivf),
         "ivf_ms_at_measured": round(ivf / (bandwidth * 1e6), 3),
         "flat_ram_bytes": flat + n * 8,  # + IndexIDMap2's id array
-        "ivf_ram_bytes": n * (dim + 8) + nlist * dim * 4 + n * 32,  # + ~32 B/id hashtable
+        "ivf_ram_bytes": n * (code + 8) + nlist * dim * 4 + n * 32,  # + ~32 B/id hashtable
     }
 
 
@@ -420,7 +421,7 @@ def _size_table(sizes: list[dict]) -> list[str]:
             bm25 = z["serve"]["exact"]["latency_ms"]["bm25"]
             auto = " **auto**" if z["auto_layout"].startswith(layout) else ""
             name = "exact (flat)" if layout == "exact" else (
-                f"IVF-SQ8 nlist {z['ivf']['nlist']}, nprobe {z['ivf']['nprobe']}")
+                f"IVF-SQfp16 nlist {z['ivf']['nlist']}, nprobe {z['ivf']['nprobe']}")
             recall = "1" if layout == "exact" else (
                 f"{z['recall@10']:.3f} ({z['recall@10_any_replica']:.3f})")
             lines.append(f"| {z['vectors']:,} | {name}{auto} | {_pp(bm25)} | "
@@ -432,8 +433,9 @@ def _size_table(sizes: list[dict]) -> list[str]:
 
 def _sweep_lines(sizes: list[dict]) -> list[str]:
     lines = ["\"any replica\" counts a hit as found when exact search returned some copy of the "
-             "same passage: the gap to plain recall is near-twins reordered by 8-bit codes.", "",
-             "nprobe sweep (IVF-SQ8, dense search only, dev queries): recall@10 vs exact, "
+             "same passage: the gap to plain recall is near-twins reordered by the float16 "
+             "codes.", "",
+             "nprobe sweep (IVF-SQfp16, dense search only, dev queries): recall@10 vs exact, "
              "p50 ms", ""]
     for z in sizes:
         cells = ", ".join(f"{w['nprobe']}: {w['recall@10']:.3f} @ {w['p50_ms']:.2f} ms"
@@ -445,8 +447,8 @@ def _sweep_lines(sizes: list[dict]) -> list[str]:
 def _limit_lines(sizes: list[dict], bw: float) -> list[str]:
     lines = [f"Physical bounds (measured single-thread read bandwidth {bw} GB/s; a scan cannot "
              "beat bytes / bandwidth):", "",
-             "| vectors | flat scan MB/query | ms at measured | ms at 10-20 GB/s | IVF-SQ8 "
-             "MB/query | ms at measured | RAM flat MB | RAM IVF-SQ8 MB |", "|" + "---|" * 8]
+             "| vectors | flat scan MB/query | ms at measured | ms at 10-20 GB/s | IVF-SQfp16 "
+             "MB/query | ms at measured | RAM flat MB | RAM IVF-SQfp16 MB |", "|" + "---|" * 8]
     for z in sizes:
         lim = z["limits"]
         lo, hi = lim["flat_ms_at_10_20_gb_s"]
@@ -456,5 +458,5 @@ def _limit_lines(sizes: list[dict], bw: float) -> list[str]:
             f"{lim['ivf_ms_at_measured']} | {_mb(lim['flat_ram_bytes'])} | "
             f"{_mb(lim['ivf_ram_bytes'])} |")
     lines += ["", "At 1M x 384: a flat scan reads 1.5 GB per query (~75-150 ms at 10-20 GB/s) "
-              "and holds 1.5 GB in RAM; IVF-SQ8 holds ~0.4 GB and reads nprobe/nlist of it."]
+              "and holds 1.5 GB in RAM; IVF-SQfp16 holds ~0.8 GB and reads nprobe/nlist of it."]
     return lines

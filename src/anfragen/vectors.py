@@ -1,7 +1,7 @@
 """FAISS side of the index: vectors keyed by chunk row id, inner-product search.
 
 Vectors are L2-normalised, so inner product = cosine similarity in [-1, 1]. Two layouts:
-exact `IndexIDMap2(IndexFlatIP)` (the default) and, for large indexes, IVF with 8-bit scalar
+exact `IndexIDMap2(IndexFlatIP)` (the default) and, for large indexes, IVF with float16 scalar
 quantisation (see ann.py). `meta` is the manifest's "vectors" entry; for IVF it carries nprobe,
 which FAISS does not store in the file.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from .errors import IndexMismatchError
 
 EXACT_TYPE = "IndexIDMap2(IndexFlatIP)"
-IVF_TYPE = "IndexIVFScalarQuantizer(QT_8bit)"
+IVF_TYPE = "IndexIVFScalarQuantizer(QT_fp16)"
 DEFAULT_NPROBE = 32
 
 
@@ -26,6 +26,13 @@ def _faiss():
     import faiss
 
     return faiss
+
+
+def ivf_type(index) -> str:
+    """The manifest name of an IVF index's codes (an index of an older layout keeps its own)."""
+    sq = _faiss().ScalarQuantizer
+    names = {sq.QT_8bit: "QT_8bit", sq.QT_fp16: "QT_fp16"}
+    return f"IndexIVFScalarQuantizer({names.get(index.sq.qtype, index.sq.qtype)})"
 
 
 class VectorStore:
@@ -51,7 +58,7 @@ class VectorStore:
         """The manifest's "vectors" entry: type and the parameters needed to search it."""
         if not self.is_ivf:
             return {"type": EXACT_TYPE, "metric": "cosine"}
-        return {**self.meta, "type": IVF_TYPE, "metric": "cosine",
+        return {**self.meta, "type": ivf_type(self.index), "metric": "cosine",
                 "nlist": int(self.index.nlist), "nprobe": self.nprobe}
 
     def add(self, ids: Sequence[int], vecs: np.ndarray) -> None:
@@ -119,7 +126,7 @@ class VectorStore:
 
     def cosines(self, ids: Sequence[int], qvec: np.ndarray) -> list[float]:
         """Cosine of the query with each stored vector (also for ids no search found; with
-        IVF-SQ8 the stored vector is the 8-bit decoded one)."""
+        IVF the stored vector is the float16 decoded one)."""
         if len(ids) == 0:
             return []
         mat = np.vstack([self.index.reconstruct(int(i)) for i in ids])
