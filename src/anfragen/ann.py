@@ -9,11 +9,12 @@ value whose recall@10 against exact search reaches TARGET_RECALL (or comes withi
 scanning all cells reaches) on calibration queries made from the stored vectors, and at least
 32; it is written to the manifest together with the measured recall.
 
-Why float16 and not 8-bit codes (measured at 1M vectors, dev queries, eval/results/scale-*):
+Why float16 and not 8-bit codes (1M vectors, dev queries: eval/results/scale-sq8-2026-11-28.md
+against scale-2026-11-28.md):
 8-bit codes reorder near-identical passages, so recall@10 against exact search stayed at
-0.92-0.95 whatever nprobe (0.944 at 64); float16 reaches 0.967 at nprobe 32 for the same
-latency (~1 ms), at twice the RAM (0.8 GB instead of 0.4 GB, within the 1.5 GB budget), and
-cannot clip vectors added after training as trained 8-bit ranges can.
+0.92-0.95 whatever nprobe (0.944 at 64); float16 reaches 0.971 at nprobe 32 (0.987 at 64) for
+about the same latency (1.5 ms), at twice the RAM (0.8 GB instead of 0.4 GB, within the
+1.5 GB budget), and cannot clip vectors added after training as trained 8-bit ranges can.
 
 A hashtable direct map keeps reconstruct() (cosines) and remove_ids() working, so incremental
 ingests add and remove without retraining. An index that grows past RETRAIN_GROWTH times the
