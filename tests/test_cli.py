@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -68,3 +69,29 @@ def test_ingest_ask_stats_feedback_roundtrip(tmp_path):
 def test_missing_index_is_a_clear_error(tmp_path):
     r = anfragen("ask", "Radwege", "--index", str(tmp_path / "nix"), "--model", "fake")
     assert r.returncode == 2 and "anfragen ingest" in r.stderr
+
+
+def test_interrupted_ingest_says_how_to_continue_and_continues(tmp_path, monkeypatch, capsys):
+    from anfragen.cli import main
+    from anfragen.embed import FakeEmbedder
+
+    corpus = copy_corpus(tmp_path / "c", ["hessen-seed", "hamburg-ska-archiv-md"])
+    idx = str(tmp_path / "index")
+    real = FakeEmbedder.embed_passages
+    calls = []
+
+    def interrupted_on_second(self, texts, progress=None):
+        calls.append(len(texts))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, texts, progress)
+
+    monkeypatch.setattr(FakeEmbedder, "embed_passages", interrupted_on_second)
+    monkeypatch.setattr("anfragen.ingest.BATCH_CHUNKS", 8)  # interrupted after a commit
+    monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path / "cache"))  # nothing cached: it embeds
+    assert main(["ingest", str(corpus), "--index", idx, "--model", "fake"]) == 130
+    assert "setzt das Einlesen dort fort" in capsys.readouterr().err
+    monkeypatch.setattr(FakeEmbedder, "embed_passages", real)
+    assert main(["ingest", str(corpus), "--index", idx, "--model", "fake"]) == 0
+    carried = re.search(r"fortgesetzt \((\d+) Dokumente übernommen\)", capsys.readouterr().out)
+    assert carried and int(carried.group(1)) > 0

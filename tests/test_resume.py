@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -173,19 +172,34 @@ def synthetic_corpus(dest: Path, n: int) -> Path:
     return dest
 
 
-def peak_python_mb(corpus: Path, root: Path) -> float:
-    tracemalloc.start()
-    ingest([corpus], root, FakeEmbedder(), batch_chunks=64,
-           cache=EmbeddingCache("fake-v1-dim64", user=root.parent / f"c-{root.name}"))
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
-    return peak
+MEMORY_SCRIPT = """
+import sys, tracemalloc
+from pathlib import Path
+from anfragen.embcache import EmbeddingCache
+from anfragen.embed import FakeEmbedder
+from anfragen.ingest import ingest
+
+corpus, work = Path(sys.argv[1]), Path(sys.argv[2])
+def run(name):
+    ingest([corpus], work / name, FakeEmbedder(), batch_chunks=64,
+           cache=EmbeddingCache("fake-v1-dim64", user=work / ("cache-" + name)))
+run("warm")  # imports, compiled patterns, first-use allocations
+tracemalloc.start()
+run("measured")
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def peak_python_mb(corpus: Path, work: Path) -> float:
+    """Peak Python memory of one ingest, in a fresh process (no other test's leftovers)."""
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(corpus), str(work)],
+                         capture_output=True, text=True, check=True, timeout=600)
+    return int(out.stdout.split()[-1]) / 1e6
 
 
 def test_ingest_memory_does_not_grow_with_the_number_of_documents(tmp_path):
     small = synthetic_corpus(tmp_path / "small", 40)
     large = synthetic_corpus(tmp_path / "large", 160)
-    peak_python_mb(small, tmp_path / "warm")  # imports, compiled patterns
     p_small = peak_python_mb(small, tmp_path / "i40")
     p_large = peak_python_mb(large, tmp_path / "i160")
     # holding every parsed document would make the large run ~4x the small one

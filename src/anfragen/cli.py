@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fehler: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Abgebrochen. Der vorherige Index ist unverändert.", file=sys.stderr)
+        resume = (" Derselbe Aufruf setzt das Einlesen dort fort, wo es stand."
+                  if args.command == "ingest" else "")
+        print(f"Abgebrochen. Der vorherige Index ist unverändert.{resume}", file=sys.stderr)
         return 130
 
 

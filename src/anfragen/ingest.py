@@ -52,6 +52,7 @@ from .read import iter_document_paths, read_with_sidecar
 from .vectors import VectorStore
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+BATCH_CHUNKS = 512  # chunks embedded and committed together
 
 
 @dataclass
@@ -110,11 +111,12 @@ def ingest(
     prune: bool = False,
     progress: Progress | None = None,
     cache: EmbeddingCache | None = None,
-    batch_chunks: int = 512,
+    batch_chunks: int | None = None,
     checkpoint_s: float = 300.0,
 ) -> IngestReport:
     """Bring the index at `root` up to date with the documents under `paths`."""
     settings = settings or ChunkerSettings()
+    batch_chunks = batch_chunks or BATCH_CHUNKS
     root = Path(root)
     t0 = time.perf_counter()
     recover_interrupted_swap(root)
