@@ -10,8 +10,8 @@ PHASES = {"read": "Dokumente lesen", "embed": "Einbetten"}
 class Bar:
     """One tqdm bar per phase; `update(phase, done, total)` is an ingest Progress callback."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced
         self.bars: dict = {}
 
     def __enter__(self) -> Bar:
