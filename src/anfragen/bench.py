@@ -88,6 +88,23 @@ def disk_size(folder: Path) -> dict:
     return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+def write_report(out: Path, name: str, result: dict, render) -> str:
+    """`<name>-<date>.json` and `.md` (the Markdown from `render`) in `out`; returns the
+    Markdown. Every `anfragen bench` report is written this way."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d")
+    (out / f"{name}-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    md = render(result)
+    (out / f"{name}-{stamp}.md").write_text(md)
+    return md
+
+
+def provenance_line(p: dict) -> str:
+    """The line under a report's title: commit, machine, Python, model and command."""
+    return (f"commit {p['commit']} · {p['machine']} · Python {p['python']} · model "
+            f"{p['model']} · command `{p['command']}`")
+
+
 def run_bench(args) -> int:
     from .cli import _engine
     from .evalcmds import provenance
@@ -112,21 +129,13 @@ def run_bench(args) -> int:
     if args.corpus:
         result["parse"] = parse_throughput(args.corpus)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y-%m-%d")
-    (args.out / f"bench-{stamp}.json").write_text(json.dumps(result, indent=2,
-                                                             ensure_ascii=False))
-    md = render(result)
-    (args.out / f"bench-{stamp}.md").write_text(md)
-    print(md)
+    print(write_report(args.out, "bench", result, render))
     return 0
 
 
 def render(r: dict) -> str:
     p = r["provenance"]
-    lines = [f"# Speed on the bundled corpus ({p['date']})", "",
-             f"commit {p['commit']} · {p['machine']} · Python {p['python']} · model "
-             f"{p['model']} · command `{p['command']}`", "",
+    lines = [f"# Speed on the bundled corpus ({p['date']})", "", provenance_line(p), "",
              f"Index: {r['counts']['documents']} documents, {r['counts']['chunks']} chunks; "
              f"on disk " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in
                                      r["index_bytes"].items()), "",

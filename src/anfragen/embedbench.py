@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bench import provenance_line, write_report
 from .index import DB_NAME, MANIFEST_NAME, VEC_NAME, Index
 from .vectors import VectorStore
 
@@ -238,21 +239,13 @@ def run_embedding_bench(args) -> int:
         with Bar() as bar:
             result["quality"] = quality(Path(args.index), VARIANTS, args.queries, args.model,
                                         args.scale_dir, progress=bar.update)
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y-%m-%d")
-    (args.out / f"embedding-{stamp}.json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False))
-    md = render(result)
-    (args.out / f"embedding-{stamp}.md").write_text(md)
-    print(md)
+    print(write_report(args.out, "embedding", result, render))
     return 0
 
 
 def render(r: dict) -> str:
     p = r["provenance"]
-    lines = [f"# Embedding speed settings side by side ({p['date']})", "",
-             f"commit {p['commit']} · {p['machine']} · Python {p['python']} · model "
-             f"{p['model']} · command `{p['command']}`", "",
+    lines = [f"# Embedding speed settings side by side ({p['date']})", "", provenance_line(p), "",
              f"{r['sample']} indexed passages drawn at random (seed 0), {r['sample_mean_chars']} "
              "characters on average; each variant embeds all of them, best of 2 interleaved "
              "rounds after a warm-up. Cosine: per passage, to the baseline's vector "

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ann, store
+from .bench import disk_size, provenance_line, write_report
 from .evaluate import load_queries, percentile
 from .index import DB_NAME, MANIFEST_NAME, VEC_NAME, Index
 from .retrieve import Filters, RetrievalConfig, search_ids
@@ -45,8 +46,7 @@ MODES = ("bm25", "dense", "hybrid")
 def run_scale(args) -> int:
     result = scale_bench(Path(args.index), parse_sizes(args.scale), args.queries,
                          model=args.model, workdir=args.scale_dir, sigma=args.scale_sigma)
-    md = write_outputs(result, args.out)
-    print(md)
+    print(write_report(args.out, "scale", result, render))
     return 0
 
 
@@ -167,7 +167,7 @@ def build_scaled(src_root: Path, dest: Path, target: int, sigma: float) -> dict:
     src.close()
     return {"copies": copies, "id_offset": offset, **counts, "dim": flat.dim, "ivf": ivf.describe(),
             "build_seconds": {k: round(v, 2) for k, v in secs.items()},
-            "disk_bytes": {"exact": dir_bytes(exact_dir), "ivf": dir_bytes(ivf_dir)},
+            "disk_bytes": {"exact": disk_size(exact_dir), "ivf": disk_size(ivf_dir)},
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -239,10 +239,6 @@ def _timed(fn, *args) -> float:
     t0 = time.perf_counter()
     fn(*args)
     return time.perf_counter() - t0
-
-
-def dir_bytes(folder: Path) -> dict:
-    return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def peak_rss_mb() -> int:
@@ -360,15 +356,6 @@ def limits(n: int, dim: int, nlist: int, nprobe: int, bandwidth: float) -> dict:
     }
 
 
-def write_outputs(result: dict, out: Path) -> str:
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y-%m-%d")
-    (out / f"scale-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    md = render(result)
-    (out / f"scale-{stamp}.md").write_text(md)
-    return md
-
-
 def _mb(b: float) -> str:
     return f"{b / 1e6:,.1f}"
 
@@ -381,8 +368,7 @@ def render(r: dict) -> str:
     p, s, e = r["provenance"], r["source"], r["query_embedding_ms"]
     lines = [
         f"# Scale benchmark ({p['date']})", "",
-        f"commit {p['commit']} · {p['machine']} · Python {p['python']} · model {p['model']}"
-        f" · command `{p['command']}`", "",
+        provenance_line(p), "",
         f"Source index `{s['index']}`: {s['documents']} documents, {s['chunks']} chunks, "
         f"{s['vectors']} vectors of dimension {s['dim']}. Test indexes replicate it: copy k "
         f"under doc id `<doc_id>~r<k>`, FTS bodies copied with INSERT ... SELECT, vectors = "
