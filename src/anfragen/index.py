@@ -41,37 +41,13 @@ class Index:
     def open(cls, root: Path) -> Index:
         root = Path(root)
         recover_interrupted_swap(root)
-        mpath = root / MANIFEST_NAME
-        if not mpath.is_file():
-            raise IndexMissingError(
-                f"Kein Index in {root} (manifest.json fehlt). "
-                f"Zuerst bauen: anfragen ingest data/corpus --index {root}"
-            )
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"Index {root} hat Format {manifest.get('format_version')}, diese Version "
-                f"erwartet {FORMAT_VERSION}. Neu bauen: {REBUILD_HINT} --index {root}"
-            )
+        manifest = read_manifest(root)
         dim = int(manifest["model"]["dim"])
         conn = store.connect(root / DB_NAME)
         return cls(root, conn, load_vectors(root, dim, manifest), manifest)
 
     def check_compatible(self, model_fingerprint: str, settings: ChunkerSettings) -> None:
-        """Refuse an index built with another model or chunker, naming the fix."""
-        m = self.manifest
-        if m["model"]["fingerprint"] != model_fingerprint:
-            raise IndexMismatchError(
-                f"Index {self.root} wurde mit dem Modell {m['model']['id']} "
-                f"({m['model']['fingerprint'][:12]}) gebaut, gewählt ist ein anderes "
-                f"({model_fingerprint[:12]}). Neu bauen: {REBUILD_HINT} --index {self.root}"
-            )
-        if m.get("chunker") != settings.to_dict():
-            raise IndexMismatchError(
-                f"Index {self.root} wurde mit anderen Chunk-Einstellungen gebaut "
-                f"({m.get('chunker')} statt {settings.to_dict()}). "
-                f"Neu bauen: {REBUILD_HINT} --index {self.root}"
-            )
+        check_manifest(self.manifest, self.root, model_fingerprint, settings)
 
     def counts(self) -> dict:
         c = self.conn
@@ -86,6 +62,40 @@ class Index:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def read_manifest(root: Path) -> dict:
+    """The manifest of the index at `root`, refused when missing or of another format."""
+    mpath = root / MANIFEST_NAME
+    if not mpath.is_file():
+        raise IndexMissingError(
+            f"Kein Index in {root} (manifest.json fehlt). "
+            f"Zuerst bauen: anfragen ingest data/corpus --index {root}"
+        )
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"Index {root} hat Format {manifest.get('format_version')}, diese Version "
+            f"erwartet {FORMAT_VERSION}. Neu bauen: {REBUILD_HINT} --index {root}"
+        )
+    return manifest
+
+
+def check_manifest(m: dict, root: Path, model_fingerprint: str,
+                   settings: ChunkerSettings) -> None:
+    """Refuse an index built with another model or chunker, naming the fix."""
+    if m["model"]["fingerprint"] != model_fingerprint:
+        raise IndexMismatchError(
+            f"Index {root} wurde mit dem Modell {m['model']['id']} "
+            f"({m['model']['fingerprint'][:12]}) gebaut, gewählt ist ein anderes "
+            f"({model_fingerprint[:12]}). Neu bauen: {REBUILD_HINT} --index {root}"
+        )
+    if m.get("chunker") != settings.to_dict():
+        raise IndexMismatchError(
+            f"Index {root} wurde mit anderen Chunk-Einstellungen gebaut "
+            f"({m.get('chunker')} statt {settings.to_dict()}). "
+            f"Neu bauen: {REBUILD_HINT} --index {root}"
+        )
 
 
 def corpus_fingerprint(conn: sqlite3.Connection) -> str:
@@ -171,13 +181,12 @@ def recover_interrupted_swap(root: Path) -> None:
         os.replace(old, root)
 
 
-def work_identity(root: Path, model_fingerprint: str, settings: ChunkerSettings,
-                  rebuild: bool) -> dict:
-    """What a work directory is building: only an ingest of the same kind may continue it."""
-    base = None
-    if not rebuild and (root / MANIFEST_NAME).is_file():
-        m = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
-        base = {"updated": m.get("updated"), "corpus": m.get("corpus_fingerprint")}
+def work_identity(root: Path, base: dict | None, model_fingerprint: str,
+                  settings: ChunkerSettings) -> dict:
+    """What a work directory is building (from the live manifest `base`, or from nothing on a
+    rebuild): only an ingest of the same kind may continue it."""
+    if base is not None:
+        base = {"updated": base.get("updated"), "corpus": base.get("corpus_fingerprint")}
     return {"root": str(Path(root).resolve()), "base": base, "model": model_fingerprint,
             "chunker": settings.to_dict()}
 
@@ -192,10 +201,7 @@ def write_checkpoint(work: Path, identity: dict, **state) -> None:
 def claim_abandoned_work_dir(root: Path, identity: dict) -> Path | None:
     """An interrupted ingest's work directory (its process gone) that was building the same
     thing, renamed to this process's; None when there is none."""
-    for stale in sorted(root.parent.glob(f".{root.name}.ingest-*")):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or (int(pid) != os.getpid() and _pid_alive(int(pid))):
-            continue  # another ingest is running there (this process runs one at a time)
+    for stale in abandoned_work_dirs(root):
         try:
             saved = json.loads((stale / CHECKPOINT_NAME).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -207,10 +213,20 @@ def claim_abandoned_work_dir(root: Path, identity: dict) -> Path | None:
     return None
 
 
-def discard_stale_work_dirs(root: Path) -> None:
-    for stale in root.parent.glob(f".{root.name}.ingest-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+def abandoned_work_dirs(root: Path) -> list[Path]:
+    """Work directories whose ingest is over: its process is gone, or it is this one's (a
+    process runs one ingest at a time, so its own leftover is from an interrupted one)."""
+    out = []
+    for work in sorted(root.parent.glob(f".{root.name}.ingest-*")):
+        pid = work.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+            out.append(work)
+    return out
+
+
+def discard_stale_work_dirs(root: Path, keep: Path | None = None) -> None:
+    for stale in abandoned_work_dirs(root):
+        if stale != keep:
             shutil.rmtree(stale, ignore_errors=True)
 
 

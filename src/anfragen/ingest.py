@@ -35,6 +35,7 @@ from .index import (
     MANIFEST_NAME,
     VEC_NAME,
     Index,
+    check_manifest,
     claim_abandoned_work_dir,
     corpus_fingerprint,
     discard_stale_work_dirs,
@@ -42,6 +43,7 @@ from .index import (
     load_vectors,
     new_manifest,
     prepare_work_dir,
+    read_manifest,
     recover_interrupted_swap,
     work_identity,
     write_checkpoint,
@@ -120,13 +122,13 @@ def ingest(
     root = Path(root)
     t0 = time.perf_counter()
     recover_interrupted_swap(root)
+    base = None  # the live index's manifest; its vectors need not be loaded to check it
     if not rebuild and (root / MANIFEST_NAME).is_file():
-        old = Index.open(root)
-        old.check_compatible(embedder.fingerprint, settings)
-        old.close()
-    identity = work_identity(root, embedder.fingerprint, settings, rebuild)
+        base = read_manifest(root)
+        check_manifest(base, root, embedder.fingerprint, settings)
+    identity = work_identity(root, base, embedder.fingerprint, settings)
     work = claim_abandoned_work_dir(root, identity)
-    discard_stale_work_dirs(root)
+    discard_stale_work_dirs(root, keep=work)
     resumed = work is not None
     if work is None:
         work = prepare_work_dir(root, rebuild)
