@@ -50,9 +50,8 @@ def test_lower_token_limit_changes_only_the_long_passages(engine, tmp_path):
     from anfragen.index import Index
 
     src = engine.index  # the finished index the copy is made from
-    variant = Variant("256", 16, 256)
-    emb, n = reembed_copy(engine.index_dir, tmp_path / "copy", variant, None,
-                          DEFAULT_MAX_TOKENS)
+    emb = Variant("256", 16, 256).load(None)
+    n = reembed_copy(engine.index_dir, tmp_path / "copy", emb, DEFAULT_MAX_TOKENS)
     copy = Index.open(tmp_path / "copy")
     rows = src.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id").fetchall()
     long = token_counts(emb, [r[1] for r in rows]) > 256

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .bench import provenance_line, write_report
-from .index import DB_NAME, MANIFEST_NAME, VEC_NAME, Index
+from .index import DB_NAME, MANIFEST_NAME, VEC_NAME, Index, read_manifest
 from .vectors import VectorStore
 
 
@@ -128,19 +128,17 @@ def matmul_gflops(n: int = 1536, repeats: int = 5) -> float:
     return round(2 * n**3 / best / 1e9, 1)
 
 
-def reembed_copy(src: Path, dest: Path, variant: Variant, model: str | None,
-                 source_limit: int, progress=None) -> tuple[object, int]:
-    """A copy of the index (built with token limit `source_limit`) carrying the variant's
+def reembed_copy(src: Path, dest: Path, embedder, source_limit: int, progress=None) -> int:
+    """A copy of the index (built with token limit `source_limit`) carrying `embedder`'s
     vectors: passages longer than the smaller of the two limits are re-embedded, the others
-    would come out the same."""
+    would come out the same. Returns how many were re-embedded."""
     dest.mkdir(parents=True)
     for name in (DB_NAME, VEC_NAME, MANIFEST_NAME):
         shutil.copy2(src / name, dest / name)
-    embedder = variant.load(model)
     index = Index.open(dest)
     rows = index.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id").fetchall()
     counts = token_counts(embedder, [t for _, t in rows])
-    limit = min(variant.max_seq_length, source_limit)
+    limit = min(embedder.max_seq_length, source_limit)
     long_rows = [r for r, n in zip(rows, counts, strict=True) if n > limit]
     vectors: VectorStore = index.vectors
     step = 256
@@ -158,18 +156,18 @@ def reembed_copy(src: Path, dest: Path, variant: Variant, model: str | None,
     manifest["model"].update(id=embedder.model_id, fingerprint=embedder.fingerprint)
     (dest / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     index.close()
-    return embedder, len(long_rows)
+    return len(long_rows)
 
 
 def remember(fingerprint: str, rows: list, vectors: VectorStore) -> None:
     """Store the copy's vectors in the user's embedding cache under the variant's fingerprint,
     so that adopting the variant does not embed the corpus a second time."""
-    from .embcache import EmbeddingCache
+    from .embcache import EmbeddingCache, text_key
 
     cache = EmbeddingCache(fingerprint)
     for start in range(0, len(rows), 4096):
         part = rows[start : start + 4096]
-        keys, _ = cache.lookup([t for _, t in part])
+        keys = [text_key(fingerprint, t) for _, t in part]
         vecs = vectors.index.reconstruct_batch(np.array([i for i, _ in part], np.int64))
         cache.store(keys, vecs)
 
@@ -198,9 +196,7 @@ def quality(index_dir: Path, variants: tuple[Variant, ...], queries, model: str 
     from .evaluate import load_queries
 
     qs = load_queries(queries) if isinstance(queries, Path) else queries
-    idx = Index.open(Path(index_dir))
-    built_with = idx.manifest["model"]["fingerprint"]
-    idx.close()
+    built_with = read_manifest(Path(index_dir))["model"]["fingerprint"]
     embedders = {v: v.load(model) for v in variants}
     source = next((v for v in variants if embedders[v].fingerprint == built_with), None)
     if source is None:
@@ -216,10 +212,10 @@ def quality(index_dir: Path, variants: tuple[Variant, ...], queries, model: str 
                          "reembedded": 0, **dev_quality(Path(index_dir), embedders[v], qs)})
             continue
         with tempfile.TemporaryDirectory(prefix="anfragen-embq-", dir=workdir) as tmp:
-            emb, n = reembed_copy(Path(index_dir), Path(tmp) / "index", v, model,
-                                  source.max_seq_length, progress)
+            n = reembed_copy(Path(index_dir), Path(tmp) / "index", embedders[v],
+                             source.max_seq_length, progress)
             rows.append({"variant": v.name, "max_seq_length": v.max_seq_length,
-                         "reembedded": n, **dev_quality(Path(tmp) / "index", emb, qs)})
+                         "reembedded": n, **dev_quality(Path(tmp) / "index", embedders[v], qs)})
     return rows
 
 
