@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from anfragen.analyze import fts_query
+from anfragen.analyze import fts_match, fts_terms
 from anfragen.errors import QueryError
 from anfragen.retrieve import Filters, RetrievalConfig, drucksachen_in, rrf
 
@@ -81,7 +81,7 @@ def test_empty_or_punctuation_query_is_refused(fake_engine, query):
 
 
 def test_fts_query_quotes_every_term():
-    assert fts_query('NEAR( "Kommunen" AND') == '"near" OR "kommun" OR "and"'
+    assert fts_match(fts_terms('NEAR( "Kommunen" AND')) == '"near" OR "kommun" OR "and"'
 
 
 def test_preambles_are_demoted_below_answer_units(fake_engine):
@@ -99,8 +99,6 @@ def test_preambles_are_demoted_below_answer_units(fake_engine):
 
 def test_bm25_keeps_the_rarest_terms_within_the_postings_budget(fake_engine, monkeypatch):
     from anfragen import store
-    from anfragen.analyze import fts_match, fts_terms
-
     conn = fake_engine.index.conn
     terms = fts_terms("Antwort Senat HessenConnect Kommunen")
     rows = store.term_rows(conn, terms)

@@ -64,7 +64,3 @@ def fts_match(terms: list[str]) -> str:
     """An FTS5 MATCH expression that OR-s the terms, each quoted: user input can never be
     read as FTS5 syntax (quotes, `*`, `NEAR(`, `AND OR`)."""
     return " OR ".join(f'"{t}"' for t in terms)
-
-
-def fts_query(text: str, max_terms: int = 64) -> str:
-    return fts_match(fts_terms(text, max_terms))
