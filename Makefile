@@ -34,7 +34,8 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser" -q
 
 lint: install
-	$(BIN)/ruff check src tests app.py
+	$(BIN)/ruff check src tests app.py eval scripts
+	$(BIN)/lint-imports
 
 eval: index
 	$(BIN)/anfragen eval --queries eval/datasets/dev/queries.jsonl --json eval/results/dev-hybrid.json

@@ -6,7 +6,6 @@ Run: streamlit run app.py   (ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI)
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -14,7 +13,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from anfragen import ui
-from anfragen.answer import ABSTAIN_TEXT
+from anfragen.answer.extractive import ABSTAIN_TEXT
 from anfragen.errors import AnfragenError, QueryError
 from anfragen.models import Answer, Citation
 from anfragen.pipeline import Engine
@@ -103,8 +102,8 @@ def date_range(opts: ui.FilterOptions) -> tuple:
 
 def filter_options(engine: Engine) -> ui.FilterOptions:
     try:
-        return ui.filter_options(engine.index.conn)
-    except sqlite3.Error as exc:
+        return ui.filter_options(engine.filter_values())
+    except AnfragenError as exc:
         st.sidebar.error(f"Die Filterwerte konnten nicht gelesen werden ({exc}).")
         return ui.FilterOptions()
 

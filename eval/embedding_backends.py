@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from anfragen.embedbench import BASELINE, sample_passages
-from anfragen.index import Index
+from anfragen.evaluation.bench_embedding import BASELINE, sample_passages
+from anfragen.index.directory import Index
 
 
 def export_onnx(folder: str, dest: Path) -> None:

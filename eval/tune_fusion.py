@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from anfragen.evaluate import load_queries
+from anfragen.evaluation.metrics import load_queries
 from anfragen.pipeline import Engine
 from anfragen.retrieve import Filters, RetrievalConfig, clean_query, rrf, search_ids
 
@@ -34,7 +34,7 @@ def candidates(engine: Engine, queries) -> dict:
 
 
 def units_for(engine: Engine, ids: list[int]) -> list[str]:
-    from anfragen import store
+    from anfragen.index import store
 
     chunks = store.get_chunks(engine.index.conn, ids)
     seen: list[str] = []
@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, default=Path("eval/datasets/dev/queries.jsonl"))
     ap.add_argument("--index", default="index")
     args = ap.parse_args()
-    engine = Engine(index_dir=Path(args.index))
+    engine = Engine.open(args.index)
     queries = load_queries(args.queries)
     cands = candidates(engine, queries)
     kinds = sorted({q.kind for q in queries if q.relevant})

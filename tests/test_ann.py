@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from support import ROOT, copy_corpus
 
-from anfragen import ann
-from anfragen.cli import main
+from anfragen.cli.main import main
 from anfragen.errors import IndexMismatchError
-from anfragen.index import Index
+from anfragen.index import ann
+from anfragen.index.directory import Index
+from anfragen.index.vectors import EXACT_TYPE, IVF_TYPE, VectorStore
 from anfragen.pipeline import Engine
 from anfragen.retrieve import Filters, RetrievalConfig
-from anfragen.vectors import EXACT_TYPE, IVF_TYPE, VectorStore
 
 DIM = 64
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from anfragen.answer import (
+from anfragen.answer.extractive import (
     ABSTAIN_TEXT,
     AnswerSettings,
     answer_from_hits,

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from anfragen import answer
+from anfragen.answer import extractive as answer
 from anfragen.pipeline import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -251,7 +251,7 @@ def test_filter_options_and_filters(small_index: Path) -> None:
     from anfragen import ui
 
     engine = Engine(index_dir=small_index, model="fake")
-    opts = ui.filter_options(engine.index.conn)
+    opts = ui.filter_options(engine.filter_values())
     engine.close()
     assert opts.parliaments[0] == "Hamburgische Bürgerschaft"  # 5 of 13 documents
     assert "Hessischer Landtag" in opts.parliaments

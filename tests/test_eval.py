@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from support import ROOT, SMALL
 
-from anfragen import cli
-from anfragen.baseline import FixedChunking, align, covers_by_text, fixed_chunks
-from anfragen.evaluate import (
+from anfragen.cli import main as cli
+from anfragen.evaluation.baseline import FixedChunking, align, covers_by_text, fixed_chunks
+from anfragen.evaluation.metrics import (
     Query,
     QueryResult,
     answer_scores,
@@ -26,7 +26,7 @@ from anfragen.evaluate import (
     summarize,
 )
 from anfragen.models import AnswerBlock, Inquiry, Question, Unit
-from anfragen.textclean import clean_block
+from anfragen.parse.textclean import clean_block
 
 DEV = ROOT / "eval" / "datasets" / "dev" / "queries.jsonl"
 
@@ -198,7 +198,7 @@ def test_check_passes_and_fails(eval_json, fake_index, query_file, workdir, caps
 
 
 def test_expected_example_names_real_metrics(eval_json):
-    from anfragen.evalcmds import flatten, get_path
+    from anfragen.evaluation.check import flatten, get_path
 
     example = json.loads((ROOT / "eval" / "expected.example.json").read_text())
     assert (ROOT / example["queries"]).is_file() and example["mode"] == "hybrid"

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from anfragen.answer import ABSTAIN_TEXT, citation_for
-from anfragen.generate import SYSTEM_PROMPT, UNSUPPORTED_MARK, WEAK_MARK, generate_answer
+from anfragen.answer.extractive import ABSTAIN_TEXT, citation_for
+from anfragen.answer.generate import SYSTEM_PROMPT, UNSUPPORTED_MARK, WEAK_MARK, generate_answer
 from anfragen.models import Answer, Chunk, Hit
 
 DOC = {

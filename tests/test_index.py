@@ -14,7 +14,7 @@ from support import copy_corpus
 
 from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
-from anfragen.index import Index
+from anfragen.index.directory import Index
 from anfragen.pipeline import Engine
 
 
@@ -102,7 +102,7 @@ def test_rebuild_replaces_everything(tmp_path):
 KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
-from anfragen.embed import FakeEmbedder
+from anfragen.embed.fake import FakeEmbedder
 from anfragen.pipeline import Engine
 
 class Slow(FakeEmbedder):
@@ -139,7 +139,7 @@ def test_killed_ingest_leaves_previous_index_usable(tmp_path):
 
 
 def test_parts_without_vector_borrow_their_units_cosine(tmp_path):
-    from anfragen import store
+    from anfragen.index import store
 
     eng = Engine(index_dir=tmp_path / "index", model="fake",
                  settings=ChunkerSettings(max_chars=700, min_answer_chars=300, overlap=0,

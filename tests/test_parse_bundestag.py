@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from anfragen import parse_bundestag
 from anfragen.models import Inquiry, SourceDoc
+from anfragen.parse import bundestag as parse_bundestag
 from anfragen.parse import detect_family, parse_document
 from anfragen.read import read_file
 

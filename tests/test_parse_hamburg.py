@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from support import assert_golden
 
-from anfragen import parse_hamburg as hh
 from anfragen.models import Inquiry, SourceDoc
 from anfragen.parse import detect_family, parse_document
+from anfragen.parse import hamburg as hh
 from anfragen.read import read_file
 
 ROOT = Path(__file__).resolve().parents[1] / "data" / "corpus"

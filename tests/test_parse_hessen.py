@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from anfragen import parse_hessen
 from anfragen.models import SourceDoc
 from anfragen.parse import detect_family, parse_document
+from anfragen.parse import hessen as parse_hessen
 from anfragen.read import read_file
 
 ROOT = Path(__file__).resolve().parents[1] / "data" / "corpus"

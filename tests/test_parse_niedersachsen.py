@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from support import assert_golden
 
-from anfragen import parse_niedersachsen as ni
 from anfragen.models import Inquiry, SourceDoc
 from anfragen.parse import detect_family, parse_document
+from anfragen.parse import niedersachsen as ni
 from anfragen.read import load_sidecars, read_file, sidecar_for
 
 ROOT = Path(__file__).resolve().parents[1] / "data" / "corpus"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from anfragen import parse_openka
 from anfragen.errors import ParseError
 from anfragen.models import Inquiry, SourceDoc
+from anfragen.parse import openka as parse_openka
 from anfragen.parse import parse_document
 from anfragen.read import read_file
 

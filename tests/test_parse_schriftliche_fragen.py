@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from anfragen import parse_schriftliche_fragen as sf
 from anfragen.models import SourceDoc
 from anfragen.parse import detect_family, parse_document
+from anfragen.parse import schriftliche_fragen as sf
 from anfragen.read import read_file
 
 ROOT = Path(__file__).resolve().parents[1] / "data" / "corpus"

@@ -44,10 +44,10 @@ def test_unrelated_question_abstains(engine):
 def test_lower_token_limit_changes_only_the_long_passages(engine, tmp_path):
     import numpy as np
 
-    from anfragen.embcache import EmbeddingCache
-    from anfragen.embed import DEFAULT_MAX_TOKENS
-    from anfragen.embedbench import Variant, reembed_copy, token_counts
-    from anfragen.index import Index
+    from anfragen.embed.cache import EmbeddingCache
+    from anfragen.embed.sentence_transformer import DEFAULT_MAX_TOKENS
+    from anfragen.evaluation.bench_embedding import Variant, reembed_copy, token_counts
+    from anfragen.index.directory import Index
 
     src = engine.index  # the finished index the copy is made from
     emb = Variant("256", 16, 256).load(None)

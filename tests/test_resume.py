@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from support import CORPUS, copy_corpus
 
-from anfragen import store
-from anfragen.embcache import EmbeddingCache
-from anfragen.embed import FakeEmbedder
-from anfragen.index import CHECKPOINT_NAME, Index
-from anfragen.ingest import ingest, reconcile
+from anfragen.embed.cache import EmbeddingCache
+from anfragen.embed.fake import FakeEmbedder
+from anfragen.index import store
+from anfragen.index.directory import CHECKPOINT_NAME, Index
+from anfragen.index.ingest import ingest, reconcile
 
 FOLDERS = ["hessen-seed", "hamburg-ska-archiv-md", "openka-cli-fixtures"]
 
@@ -129,8 +129,8 @@ def test_reconcile_fills_vectors_from_cache_and_drops_what_it_cannot(tmp_path):
 KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
-from anfragen.embed import FakeEmbedder
-from anfragen.ingest import ingest
+from anfragen.embed.fake import FakeEmbedder
+from anfragen.index.ingest import ingest
 
 class SlowSecond(FakeEmbedder):
     calls = 0
@@ -175,9 +175,9 @@ def synthetic_corpus(dest: Path, n: int) -> Path:
 MEMORY_SCRIPT = """
 import sys, tracemalloc
 from pathlib import Path
-from anfragen.embcache import EmbeddingCache
-from anfragen.embed import FakeEmbedder
-from anfragen.ingest import ingest
+from anfragen.embed.cache import EmbeddingCache
+from anfragen.embed.fake import FakeEmbedder
+from anfragen.index.ingest import ingest
 
 corpus, work = Path(sys.argv[1]), Path(sys.argv[2])
 def run(name):

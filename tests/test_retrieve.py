@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from anfragen.analyze import fts_match, fts_terms
 from anfragen.errors import QueryError
+from anfragen.index.analyze import fts_match, fts_terms
 from anfragen.retrieve import Filters, RetrievalConfig, drucksachen_in, rrf
 
 SEED = "hessen-seed/HE_20_hessenconnect-2-0"
@@ -98,7 +98,7 @@ def test_preambles_are_demoted_below_answer_units(fake_engine):
 
 
 def test_bm25_keeps_the_rarest_terms_within_the_postings_budget(fake_engine, monkeypatch):
-    from anfragen import store
+    from anfragen.index import store
     conn = fake_engine.index.conn
     terms = fts_terms("Antwort Senat HessenConnect Kommunen")
     rows = store.term_rows(conn, terms)

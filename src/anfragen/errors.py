@@ -1,4 +1,4 @@
-"""Typed exceptions of the domain code; only cli.py and app.py turn them into messages."""
+"""Typed exceptions of the domain code; only cli/ and app.py turn them into messages."""
 
 from __future__ import annotations
 
@@ -29,3 +29,7 @@ class QueryError(AnfragenError):
 
 class ModelError(AnfragenError):
     """The embedding model cannot be obtained or fails its self-check."""
+
+
+class IndexDamagedError(AnfragenError):
+    """The index directory exists but a file in it cannot be read as expected."""

@@ -1,18 +1,20 @@
-"""The one place where the stages are wired together. cli.py and app.py only call Engine."""
+"""The one place where the stages are wired together. cli/ and app.py only call Engine."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import store
+from anfragen.index import store
+from anfragen.index.directory import MANIFEST_NAME, Index
+from anfragen.index.ingest import IngestReport, Progress, ingest
+
 from .chunk import ChunkerSettings
-from .errors import IndexMissingError
-from .index import MANIFEST_NAME, Index
-from .ingest import IngestReport, Progress, ingest
+from .errors import IndexDamagedError, IndexMissingError
 from .models import Answer, Hit
 from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
 
@@ -29,15 +31,23 @@ class Engine:
     _index: Index | None = None
 
     @classmethod
+    def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
+             embedder: object | None = None, settings: ChunkerSettings | None = None) -> Engine:
+        """The one way to get an engine: over `index_dir` (opened lazily, on first use), with
+        the model named (None: the default e5-small) or an embedder injected (tests)."""
+        return cls(index_dir=Path(index_dir), model=model, embedder=embedder,
+                   settings=settings or ChunkerSettings())
+
+    @classmethod
     def from_env(cls) -> Engine:
         """Settings from ANFRAGEN_INDEX (default index/) and ANFRAGEN_MODEL ("fake" in tests)."""
-        return cls(index_dir=Path(os.environ.get("ANFRAGEN_INDEX", "index")),
-                   model=os.environ.get("ANFRAGEN_MODEL") or None)
+        return cls.open(os.environ.get("ANFRAGEN_INDEX", "index"),
+                        os.environ.get("ANFRAGEN_MODEL") or None)
 
     # -- lazy parts -------------------------------------------------------------------------
     def get_embedder(self, progress=None):
         if self.embedder is None:
-            from .embed import load_embedder
+            from anfragen.embed.sentence_transformer import load_embedder
 
             self.embedder = load_embedder(self.model, progress=progress)
         return self.embedder
@@ -119,13 +129,13 @@ class Engine:
         self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None,
         generate: bool = False,
     ) -> Answer:
-        from .answer import answer_from_hits
+        from anfragen.answer.extractive import answer_from_hits
 
         cfg = cfg or RetrievalConfig()
         hits = self.search(query, replace(cfg, k=max(cfg.k, 10)), filters)
         ans = answer_from_hits(query.strip(), hits)
         if generate:
-            from .generate import generate_answer
+            from anfragen.answer.generate import generate_answer
 
             ans = generate_answer(ans)
         return replace(ans, hits=tuple(hits[: cfg.k]))
@@ -136,18 +146,42 @@ class Engine:
 
     def stats(self) -> dict:
         idx = self.index
-        rows = idx.conn.execute(
-            "SELECT parliament, count(*), min(date_answered), max(date_answered) "
-            "FROM documents GROUP BY parliament ORDER BY count(*) DESC"
-        ).fetchall()
         return {
             "index": str(self.index_dir),
             "manifest": idx.manifest,
             "counts": idx.counts(),
-            "parliaments": [
-                {"parliament": r[0], "documents": r[1], "from": r[2], "to": r[3]} for r in rows
-            ],
+            "parliaments": store.parliament_counts(idx.conn),
         }
+
+    def filter_values(self) -> dict:
+        """What the documents offer to filter on: parliaments, answering bodies and document
+        types (most frequent first), documents per party, first and last answer date."""
+        conn = self.index.conn
+        try:
+            first, last = store.answer_date_range(conn)
+            return {
+                **{col: store.distinct_values(conn, col) for col in store.FILTER_COLUMNS},
+                "party_counts": store.party_counts(conn),
+                "first": first,
+                "last": last,
+            }
+        except sqlite3.Error as e:
+            raise IndexDamagedError(
+                f"Filterwerte aus {self.index_dir} nicht lesbar ({e}); neu bauen mit "
+                "anfragen ingest --rebuild"
+            ) from e
+
+    def export_embeddings(self, dest: Path | None = None) -> tuple[int, list]:
+        """Write this index's vectors into the embedding cache folder `dest` (default: the
+        bundled data/embeddings); returns the number of vectors and the files rewritten."""
+        from anfragen.embed.cache import BUNDLED_DIR, export_bundled, text_key
+
+        idx = self.index
+        fp = idx.manifest["model"]["fingerprint"]
+        rows = store.dense_chunk_texts(idx.conn)
+        vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
+        keys = [text_key(fp, text) for _, text in rows]
+        return len(keys), export_bundled(keys, vecs, dest or BUNDLED_DIR, fp)
 
     def feedback(self, query: str, answer: str, citations: list, helpful: bool,
                  reason: str = "", config: dict | None = None) -> int:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import store
+from anfragen.index import store
+from anfragen.index.directory import Index
+
 from .errors import QueryError
-from .index import Index
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_QUERY_CHARS = 2000

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .answer import ABSTAIN_TEXT
+from anfragen.answer.extractive import ABSTAIN_TEXT
+
 from .models import Answer, Hit, Inquiry
 
 

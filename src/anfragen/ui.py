@@ -9,9 +9,7 @@ left unescaped.
 from __future__ import annotations
 
 import html
-import json
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -146,7 +144,7 @@ def citation_line(c: Citation) -> str:
 
 
 def status_message(msg: str) -> str:
-    """German wording for the embedder's one-time conversion messages (English in embed.py)."""
+    """German wording for the embedder's one-time conversion messages (English in embed/)."""
     known = {
         "Converting": "Das Sprachmodell wird einmalig umgewandelt (einige Sekunden) …",
         "Checking": "Das umgewandelte Sprachmodell wird geprüft …",
@@ -326,14 +324,6 @@ class FilterOptions:
     last: date | None = None
 
 
-def _distinct(conn: sqlite3.Connection, column: str) -> tuple[str, ...]:
-    rows = conn.execute(
-        f"SELECT {column}, count(*) AS n FROM documents WHERE coalesce({column}, '') != '' "
-        f"GROUP BY {column} ORDER BY n DESC, {column}"
-    )
-    return tuple(r[0] for r in rows)
-
-
 def _iso(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -341,23 +331,16 @@ def _iso(value: str | None) -> date | None:
         return None
 
 
-def filter_options(conn: sqlite3.Connection) -> FilterOptions:
-    """The values the sidebar offers, most frequent first (parties unpacked from JSON)."""
-    counts: dict[str, int] = {}
-    for (raw,) in conn.execute("SELECT parties FROM documents"):
-        for party in json.loads(raw or "[]"):
-            counts[party] = counts.get(party, 0) + 1
-    first, last = conn.execute(
-        "SELECT min(date_answered), max(date_answered) FROM documents "
-        "WHERE date_answered GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
-    ).fetchone()
+def filter_options(values: dict) -> FilterOptions:
+    """The values the sidebar offers (from Engine.filter_values), most frequent first."""
+    counts: dict[str, int] = values.get("party_counts", {})
     return FilterOptions(
-        parliaments=_distinct(conn, "parliament"),
+        parliaments=tuple(values.get("parliament", ())),
         parties=tuple(sorted(counts, key=lambda p: (-counts[p], p))),
-        answering_bodies=_distinct(conn, "answering_body"),
-        doc_types=_distinct(conn, "doc_type"),
-        first=_iso(first),
-        last=_iso(last),
+        answering_bodies=tuple(values.get("answering_body", ())),
+        doc_types=tuple(values.get("doc_type", ())),
+        first=_iso(values.get("first")),
+        last=_iso(values.get("last")),
     )
 
 

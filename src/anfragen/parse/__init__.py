@@ -1,0 +1,13 @@
+"""parse: a document's text and metadata (``SourceDoc``) -> an ``Inquiry``.
+
+Holds the dispatcher (``dispatch.py``), the shared text repairs (``textclean.py``) and one
+module per layout family (``bundestag``, ``schriftliche_fragen``, ``niedersachsen``,
+``hamburg``, ``openka``, ``saarland``, ``hessen``). Each family exports ``FAMILY``,
+``detect(src)`` and ``parse(src)``. May import only ``anfragen.models`` and ``anfragen.errors``.
+"""
+
+from __future__ import annotations
+
+from .dispatch import FAMILIES, detect_family, fallback, parse_document
+
+__all__ = ["FAMILIES", "detect_family", "fallback", "parse_document"]
