@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import goldens
 import pytest
 from support import CORPUS, SMALL
 
 from anfragen.pipeline import Engine
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-goldens",
+        action="store_true",
+        help="rewrite tests/golden/ from the current parser output instead of comparing",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    goldens.REGEN = config.getoption("--regen-goldens")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    # Say so loudly: with the flag the golden tests compare nothing and always pass.
+    if goldens.REGEN:
+        changed = goldens.rewritten
+        terminalreporter.section("--regen-goldens")
+        terminalreporter.write_line(f"goldens not compared; {len(changed)} file(s) rewritten:")
+        for path in changed:
+            terminalreporter.write_line(f"  {path.relative_to(Path(__file__).parents[1])}")
 
 
 @pytest.fixture(autouse=True)

@@ -44,23 +44,3 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
             time.sleep(0.3)
     raise TimeoutError(f"streamlit at {url} not healthy after {timeout} s")
 
-
-def assert_golden(inq, want: dict) -> None:
-    """Metadata equal; preambles, questions and answers equal in number, grouping and their
-    first 60 characters (the golden files' "start")."""
-    for key in (
-        "doc_id", "family", "parliament", "wahlperiode", "drucksache", "title", "doc_type",
-        "answering_body", "date_asked", "date_answered", "url",
-    ):  # fmt: skip
-        assert getattr(inq, key) == want[key], key
-    assert list(inq.askers) == want["askers"]
-    assert list(inq.parties) == want["parties"]
-    assert [(p.side, p.text[:60]) for p in inq.preambles] == [
-        (p["side"], p["start"]) for p in want["preambles"]
-    ]
-    assert [(q.number, q.text[:60]) for q in inq.questions] == [
-        (q["number"], q["start"]) for q in want["questions"]
-    ]
-    assert [(list(a.questions), a.text[:60]) for a in inq.answers] == [
-        (a["questions"], a["start"]) for a in want["answers"]
-    ]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
 import pytest
-from support import assert_golden
+from goldens import check_golden
 
 from anfragen.models import Inquiry, SourceDoc
 from anfragen.parse import detect_family, parse_document
@@ -45,9 +44,7 @@ def answer_for(inq: Inquiry, number: int):
 
 @pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.json")), ids=lambda p: p.stem)
 def test_golden(golden: Path) -> None:
-    want = json.loads(golden.read_text(encoding="utf-8"))
-    inq = parsed(golden.stem)
-    assert_golden(inq, want)
+    check_golden(parsed(golden.stem), golden)
 
 
 # --- traps ----------------------------------------------------------------------------------
