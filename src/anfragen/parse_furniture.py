@@ -80,7 +80,7 @@ def _page_edges(text: str) -> list[tuple[int, int]]:
     """Running headers at page tops, page numbers at page tops and bottoms ("\\f" ends a page),
     and any line that is a running header as a whole."""
     spans = []
-    for m in re.finditer(r"(?m)^[^\n\f]*rucksache[^\n\f]*$", text):
+    for m in re.finditer(r"(?:^|(?<=[\n\f]))[^\n\f]*rucksache[^\n\f]*(?=[\n\f]|\Z)", text):
         if _is_running(m.group(), _page_top(text, m.start())):
             spans.append(m.span())
     breaks = [m.start() for m in re.finditer(r"\f", text)]

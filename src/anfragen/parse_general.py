@@ -139,7 +139,8 @@ def prepare(text: str) -> Doc:
 def header_of(doc: Doc, first: int) -> Header:
     """Header metadata: the question paper's head before `first`, the answer paper's head."""
     astart = answer_start(doc)
-    stops = [m.pos for m in doc.marks if m.kind in _STOP_KINDS and m.pos > astart]
+    kinds = ("item", "label", "bare", "end", "pre", "intro")
+    stops = [m.pos for m in doc.marks if m.kind in kinds and m.pos > astart]
     ahead = (astart, min(stops, default=len(doc.text))) if astart >= 0 else (-1, -1)
     qend = astart if 0 < astart < first else first
     return read_header(doc.text, doc.hint, (0, max(qend, 0) or min(len(doc.text), 3000)), ahead)
@@ -148,7 +149,7 @@ def header_of(doc: Doc, first: int) -> Header:
 def answer_start(doc: Doc) -> int:
     """Start of the answer paper: its page when "Antwort" heads that page, -1 when none."""
     for m in ANSWER_HEAD.finditer(doc.view):
-        if not boundary(doc.view, m.start()) or _quoted(doc.view, m.start()):
+        if _quoted(doc.view, m.start()) or not (boundary(doc.view, m.start()) or doc.one_line):
             continue
         page = max(doc.view.rfind("\f", 0, m.start()), -1) + 1
         above = [ln for ln in doc.view[page : m.start()].split("\n") if ln.strip(_WS)]
@@ -196,7 +197,8 @@ def segment(doc: Doc) -> Segmentation:
         raise ParseError("keine nummerierten Fragen und keine Antwortmarken gefunden")
     questions = build_questions(doc, walk, listed, qspans)
     answers = build_answers(doc, blocks, _question_zone_end(walk, listed, events, rule))
-    first = min((m.pos for m in (*listed, *walk, *events) if m.kind != "end"), default=0)
+    first = min((m.pos for m in (*listed, *walk, *events) if m.kind not in ("end", "formula")),
+                default=0)
     preambles = build_preambles(doc, events, walk, listed, inter, first)
     return Segmentation(questions, answers, preambles, rule, first)
 
@@ -410,8 +412,9 @@ def _repeats(doc: Doc, items: list[Mark], limit: int) -> list[Mark]:
     last_end = _question_end(doc, items[-1].body, limit)
     k = bisect_left(pos, last_end)
     out = []
-    for it in items:
-        words = _norm(doc.view[it.body : it.body + 300], 75)
+    ends = [m.pos for m in items[1:]] + [limit]
+    for it, stop in zip(items, ends, strict=True):
+        words = _norm(doc.view[it.body : _question_end(doc, it.body, stop)], 75)
         for off in (0, 25, 50):  # a typo in one print still lets a later stretch match
             needle = words[off : off + 25]
             hit = norm.find(needle, k) if len(needle) == 25 else -1
@@ -493,6 +496,8 @@ def walk_marks(
                 else:
                     blocks.append(_Block(tuple(pending), end, nxt, ((end, nxt, ""),)))
                     pending = []
+        elif ev.kind == "bare" and nxt_ev is not None and nxt_ev.kind == "label":
+            continue  # "Antwort" over "Zu Frage 1:" is a heading
         elif ev.kind in ("label", "bare") and (ev.nums or pending):
             head = doc.view[ev.pos : ev.body].strip() if ev.label else ""
             blocks.append(_Block(ev.nums or tuple(pending), ev.body, nxt, ((ev.body, nxt, head),)))

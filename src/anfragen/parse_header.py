@@ -105,9 +105,9 @@ def read_header(
         title=printed_title(head) or printed_title(atext),
         askers=askers,
         parties=parties,
-        answering_body=answering_body(text, ahead[0]),
+        answering_body=answering_body(text, ahead[0]) or (hint.government if atext else ""),
         date_asked=_date_asked(head if head.strip() else atext),
-        date_answered=_date_answered(text, atext) if atext or ahead[0] >= 0 else "",
+        date_answered=_date_answered(text, atext),
     )
 
 
@@ -148,14 +148,20 @@ def printed_askers(head: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
 
 def _parties(tail: str) -> tuple[str, ...]:
-    tail = squash_ws(tail)
-    m = _FRAKTION.search(tail[:120])
-    if m and m.start() < 40:
-        raw = m.group("p") or m.group("q") or m.group("r")
-        raw = re.sub(r"^Fraktion\s+(?:der\s+)?|-?Fraktion$|\s+Gruppe$", "", raw.strip())
-        return tuple(p for p in (party_name(x) for x in re.split(r",\s*", raw)) if p)
-    m = PARTY_TAIL.match(" " + tail[:60])
-    return (party_name(m.group(1)),) if m else ()
+    """The party after the names: "(SPD)", ", Fraktion DIE LINKE", "und der Fraktion der AfD",
+    "(AfD-Fraktion)", "SPD"."""
+    tail = squash_ws(tail)[:120]
+    m = _FRAKTION.search(tail)
+    if not m or m.start() >= 40:
+        known = PARTY_TAIL.match(" " + tail[:60])
+        return (party_name(known.group(1)),) if known else ()
+    raw = m.group("q") or tail[m.start() :]
+    known = PARTY_TAIL.search(" " + raw)
+    if known and (m.group("q") is None or known.start() < 3):
+        return (party_name(known.group(1)),)
+    raw = m.group("p") or m.group("q") or m.group("r")
+    raw = re.sub(r"^Fraktion\s+(?:der\s+)?|-?Fraktion$|\s+Gruppe$", "", raw.strip())
+    return tuple(p for p in (party_name(x) for x in re.split(r",\s*", raw)) if p)
 
 
 def party_name(raw: str) -> str:
@@ -189,7 +195,7 @@ def parties_only(parties: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 _TITLE_MARK = re.compile(
-    r"(?:\bbetr\.|\bBetreff|\bzum\s+Thema|\bThema)\s*:[ \t]*(?P<t>[^\n]*(?:\n[^\n]*){0,3})"
+    r"(?:\b[Bb]etr\.|\bBetreff|\bzum\s+Thema|\bThema)\s*:[ \t]*(?P<t>[^\n]*(?:\n[^\n]*){0,3})"
 )
 _HEADERISH = re.compile(
     r"^\s*(?:und|Antwort|A n t w o r t|der|des|auf|zu der|vom|–|-|Drucksache|Kleine|Schriftliche"
@@ -201,6 +207,8 @@ def printed_title(head: str) -> str:
     """The title after "betr.:"/"zum Thema:", else the one to three lines after the askers."""
     if m := _TITLE_MARK.search(head):
         same, _, nxt = m.group("t").partition("\n")
+        if len(same) > 160:  # one-line text: the title ends where the next part begins
+            return _cut_title(same)
         if not same.strip():
             return _title_lines(nxt.split("\n"))
         if re.search(r"(?:\b(?:von|und|der|des|für|im|in|zur|zum)|[-,])$", same.strip()):
@@ -210,6 +218,21 @@ def printed_title(head: str) -> str:
     if not m or "\n" not in head[m.start() :]:
         return ""
     return _title_lines(head[m.start() :].split("\n")[1:])
+
+
+_TITLE_STOP = re.compile(
+    r"\s(?=(?:Sehr geehrte|Namens\b|Im Namen|Vorbemerkung|Ich frage|Wir fragen|und Antwort"
+    r"|Antwort\b|Kleine Anfrage|Drucksache|Frage 1\b|1\.\s|Die\s|Der\s|Das\s|Mit Schreiben"
+    r"|\w*[Mm]inisterium\b|Sächsische|Senatsverwaltung|vom\s\d))"
+)
+
+
+def _cut_title(rest: str) -> str:
+    first = rest.strip().split(" ", 1)
+    if len(first) < 2:
+        return first[0] if first else ""
+    m = _TITLE_STOP.search(first[1])
+    return squash_ws(f"{first[0]} {first[1][: m.start()] if m else first[1][:150]}")
 
 
 def _title_lines(lines: list[str]) -> str:
@@ -235,15 +258,17 @@ def _title_lines(lines: list[str]) -> str:
     return squash_ws(" ".join(out)).strip(" „“\"")
 
 
+_NEXT = (r"(?=\s+(?:Vorbemerkung|Frage|Antwort|Namens|Sehr|Die|Der|Das|Im|Zu|Kleine|Drucksache"
+         r"|Ich|Wir|vom|auf)\b|[ \t]*\n|$)")
 _BODY = (
     r"mit\s+Schreiben\s+(?:des|der)\s+(?P<b>[A-ZÄÖÜ][^.]{5,160}?)\s+vom\b",
     r"Antwort\s+(?:des|der)\s+(?P<b>(?:\w+\s+)?(?:Staats)?[Mm]inisteriums?\s+(?:für|der|des)\s"
-    r"[^\n]{3,120}?)(?:\s+vom\b|\s+auf\b|\s*\n|$)",
+    r"[^\n]{3,120}?)" + _NEXT,
     r"(?:Der|Die|Das)\s+(?P<b>(?:\w+\s+)?(?:Staats)?Minister(?:in|ium)?\s+(?:für|der|des)\s"
     r"[^.]{3,160}?)\s+hat\s+die\s+(?:Kleine|Schriftliche)\s+Anfrage",
     r"beantwortet\s+(?:der|die|das)\s+(?P<b>(?:\w+\s+)?(?:Staats)?Minister(?:in|ium)?\s+"
     r"(?:für|der|des)\s[^.]{3,160}?)\s+die\s+(?:Kleine|Schriftliche)\s+Anfrage",
-    r"erstellt\s+vom\s+(?P<b>(?:\w+\s+)?Ministerium\s+(?:für|der|des)\s[^\n]{3,120}?)\s*(?:\n|$)",
+    r"erstellt\s+vom\s+(?P<b>(?:\w+\s+)?Ministerium\s+(?:für|der|des)\s[^\n]{3,120}?)" + _NEXT,
     r"(?:^|[\n\f])\s*(?P<b>Senatsverwaltung\s+für\s+[^\n]{3,100}?)[ \t]*(?:\n|$)",
     r"(?:Landesregierung|Staatsregierung)\s*[-–]\s*(?P<b>(?:Staats)?Minister(?:in|ium)?\s+"
     r"(?:für|der|des)\s[^\n]*,[ \t]*\n[^\n]*|(?:Staats)?Minister(?:in|ium)?\s+(?:für|der|des)"

@@ -26,6 +26,7 @@ class LayoutHint:
     furniture: tuple[re.Pattern, ...] = ()  # extra page furniture (masked before segmenting)
     ends: tuple[re.Pattern, ...] = ()  # extra closing lines: an answer ends before them
     labels: tuple[re.Pattern, ...] = ()  # extra answer labels; group "nums" holds the numbers
+    government: str = "Landesregierung"  # who answers when the print names no ministry
 
 
 def _p(pattern: str, flags: int = _I) -> re.Pattern:
@@ -36,6 +37,7 @@ HINTS: tuple[LayoutHint, ...] = (
     LayoutHint(
         "Deutscher Bundestag",
         _p(r"Deutsche[rn]?\s+Bundestag(?:es)?\b"),
+        government="Bundesregierung",
         furniture=(
             _p(r"Gesamtherstellung:[^\n]{0,250}?(?:heenemann-druck\.de\b|(?=\n))"),
             _p(r"Vertrieb:\s+Bundesanzeiger[^\n]{0,250}?(?:verlag\.de\b|(?=\n))"),
@@ -51,17 +53,24 @@ HINTS: tuple[LayoutHint, ...] = (
         "Bayerischer Landtag",
         _p(r"Bayerische[rn]?\s+Landtag"),
         ends=(_p(r"Hinweise des Landtagsamts"),),
+        government="Staatsregierung",
     ),
     LayoutHint(
         "Abgeordnetenhaus Berlin",
         _p(r"Abgeordnetenhaus(?:es)?\s+(?:von\s+)?Berlin|Eingang\s+beim\s+Abgeordnetenhaus"),
+        government="Senat",
     ),
     LayoutHint("Landtag Brandenburg", _p(r"Landtag\s+Brandenburg")),
-    LayoutHint("Bremische Bürgerschaft", _p(r"Bremische[n]?\s+Bürgerschaft|Stadtbürgerschaft")),
+    LayoutHint(
+        "Bremische Bürgerschaft",
+        _p(r"Bremische[n]?\s+Bürgerschaft|Stadtbürgerschaft"),
+        government="Senat",
+    ),
     LayoutHint(
         "Hamburgische Bürgerschaft",
         _p(r"Hamburgische[n]?\s+Bürgerschaft|Bürgerschaft\s+der\s+Freien\s+und\s+Hansestadt"
            r"\s+Hamburg"),
+        government="Senat",
     ),
     LayoutHint("Hessischer Landtag", _p(r"Hessische[rn]?\s+Landtag")),
     LayoutHint(
@@ -77,12 +86,14 @@ HINTS: tuple[LayoutHint, ...] = (
     ),
     LayoutHint("Landtag Rheinland-Pfalz", _p(r"Landtag\s+Rheinland-Pfalz")),
     LayoutHint("Landtag des Saarlandes", _p(r"Landtag\s+des\s+Saarlandes")),
-    LayoutHint("Sächsischer Landtag", _p(r"Sächsische[rn]?\s+Landtag")),
+    LayoutHint(
+        "Sächsischer Landtag", _p(r"Sächsische[rn]?\s+Landtag"), government="Staatsregierung"
+    ),
     LayoutHint("Landtag von Sachsen-Anhalt", _p(r"Landtag\s+(?:von\s+)?Sachsen-Anhalt")),
     LayoutHint("Schleswig-Holsteinischer Landtag", _p(r"Schleswig-Holsteinische[rn]?\s+Landtag")),
     LayoutHint("Thüringer Landtag", _p(r"Thüringer\s+Landtag")),
 )
-NO_HINT = LayoutHint("", _p(r"(?!x)x"))
+NO_HINT = LayoutHint("", _p(r"(?!x)x"), government="")
 PARLIAMENT_NAMES = frozenset(h.name for h in HINTS)
 HEAD_CHARS = 2500  # the printed name is looked for this far into the text
 

@@ -35,7 +35,8 @@ _NUMS_WS = rf"{_NUM}(?:\s*(?:,|und|bis|sowie|u\.|-|–)\s*{_NUM})*"
 _LINE_END = r"(?=[ \t]*(?:\n|\f|$))"
 
 ITEM = re.compile(
-    rf"(?P<frage>Frage)[ \t]+(?P<fn>\d{{1,2}})(?P<fl>[a-z])?[ \t]*(?::|\.(?=\s)|{_LINE_END})"
+    rf"(?P<frage>Frage)[ \t]+(?P<fn>\d{{1,2}})(?P<fl>[a-z])?[ \t]*(?::|\.(?=\s)|{_LINE_END}"
+    r"|(?=[ \t]+[A-ZÄÖÜ]))"
     r"|(?<![\d.,/])(?P<n>\d{1,2})(?:\.(?P<dec>\d{1,2})\.?|(?P<l>[a-z])?(?P<close>\.\)|\.|\)))"
     r"(?=[ \t\u00a0\u2002\n])"
 )
@@ -50,7 +51,7 @@ LABEL = re.compile(
 )
 BARE = re.compile(
     r"(?:Antwort(?:[ \t]+(?:der|des)[ \t]+(?:Landesregierung|Bundesregierung|Staatsregierung"
-    rf"|Senats))?[ \t]*:|Antwort{_LINE_END}|ANTWORT[ \t]*:)"
+    rf"|Senats))?[ \t]*:|Antwort{_LINE_END}|ANTWORT[ \t]*:|Antwort(?=[ \t]+[A-ZÄÖÜ]))"
 )
 JOINT = re.compile(
     rf"(?:Die\s+)?Fragen\s+(?P<nums>{_NUMS_WS})\s+werden[^.?!:]{{0,100}}?(?:gemeinsam|zusammen\w*"
@@ -188,12 +189,20 @@ def _label_ends(view: str, m: re.Match[str]) -> bool:
 
 
 def _bares(view: str) -> list[Mark]:
+    """ "Antwort:" (or "Antwort" alone on its line, or in one-line text right after a question)
+    before an answer; not the heading "Antwort der Landesregierung auf ..." nor "Antwort" over
+    a numbered label ("Antwort" / "Zu Frage 1:")."""
     out = []
     for m in BARE.finditer(view):
         where = boundary(view, m.start())
-        after = view[m.end() : m.end() + 40].lstrip(_SPACE + "\n")
-        if where and not re.match(r"(?:der|des|auf|zu|zur|an)\b", after):
-            out.append(Mark("bare", m.start(), m.end(), at_line=where == "line"))
+        after = view[m.end() : m.end() + 40].lstrip(_SPACE + "\n\f")
+        if not where or re.match(r"(?i:der|des|auf|zu|zur|an|vom)\b", after):
+            continue
+        if not m.group().rstrip().endswith(":") and where != "line":
+            before = view[: m.start()].rstrip(_SPACE)
+            if not before.endswith(("?", ")", ".")):
+                continue
+        out.append(Mark("bare", m.start(), m.end(), at_line=where == "line"))
     return out
 
 
@@ -256,9 +265,18 @@ def _simple(view: str, pattern: re.Pattern, kind: str) -> list[Mark]:
     return out
 
 
+_SENTENCE_GAP = re.compile(r"[.?!:][“”\"'»)]*[ \t]+(?=[A-ZÄÖÜ„\"])|[\n\f]")
+
+
 def _sentence_start(view: str, pos: int, reach: int = 200) -> int:
+    """Start of the sentence holding `pos`: after the last sentence end (not an abbreviation
+    like "Nr." or "vgl.") or line break before it."""
     lo = max(pos - reach, 0)
-    return max(view.rfind(c, lo, pos) for c in (".", "?", "!", ":", "\n", "\f")) + 1 or lo
+    start = lo
+    for m in _SENTENCE_GAP.finditer(view, lo, pos):
+        if m.group() in "\n\f" or boundary(view, m.end()):
+            start = m.end()
+    return start
 
 
 def _intros(view: str) -> list[Mark]:
@@ -289,8 +307,10 @@ def _formulas(view: str) -> list[Mark]:
     """The sentence that opens the answers; the mark stands at that sentence's start."""
     out = []
     for m in FORMULA.finditer(view):
-        start = max(view.rfind(c, 0, m.start()) for c in (".", "?", "\n", ":", "\f"))
-        out.append(Mark("formula", start + 1, m.end()))
+        start = _sentence_start(view, m.start(), 300)
+        while start < m.start() and view[start] in _SPACE + "\n\f":
+            start += 1
+        out.append(Mark("formula", start, m.end()))
     return out
 
 
