@@ -1,9 +1,11 @@
-"""`anfragen parse-report DIR`: how well each parser family does on a corpus folder."""
+"""`anfragen parse-report DIR`: how well each parser family does on a corpus folder, how sure
+each document's structure is (confidence, the rule that decided) and how fast parsing runs."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -13,6 +15,8 @@ from .errors import AnfragenError
 from .models import Inquiry
 from .parse import parse_document
 from .read import iter_document_paths, read_with_sidecar
+
+LOW_CONFIDENCE = 0.8
 
 
 @dataclass
@@ -26,11 +30,14 @@ class FamilyStats:
     unanswered: int = 0
     joint: int = 0
     fallbacks: int = 0
+    confidence_sum: float = 0.0
+    low_confidence: int = 0  # documents whose structure confidence is below LOW_CONFIDENCE
     odd: list[str] = field(default_factory=list)
 
     def row(self) -> dict:
         d = self.__dict__.copy()
         d.pop("odd")
+        d["mean_confidence"] = self.confidence_sum / self.documents if self.documents else 1.0
         d["found_rate"] = (self.printed - self.missing) / self.printed if self.printed else 1.0
         d["covered_rate"] = 1 - self.unanswered / self.questions if self.questions else 1.0
         d["qa_doc_rate"] = self.with_qa / self.documents if self.documents else 1.0
@@ -50,14 +57,21 @@ def add(stats: FamilyStats, inq: Inquiry) -> None:
     stats.unanswered += len(numbers - answered)
     stats.joint += sum(len(a.questions) > 1 for a in inq.answers)
     stats.fallbacks += inq.fallback
-    if inq.fallback or numbers - answered or len(numbers) < top:
+    stats.confidence_sum += inq.confidence
+    stats.low_confidence += inq.confidence < LOW_CONFIDENCE
+    if inq.fallback or numbers - answered or len(numbers) < top or inq.confidence < LOW_CONFIDENCE:
         stats.odd.append(
             f"{inq.doc_id}: {len(numbers)}/{top} Fragen, ohne Antwort {sorted(numbers - answered)}"
+            f", Regel {inq.rule}, Vertrauen {inq.confidence:.2f}"
             + (" (Fallback)" if inq.fallback else "")
         )
 
 
-def collect(root: Path) -> tuple[dict[str, FamilyStats], list[str], list[str]]:
+def collect(
+    root: Path, docs: list[dict] | None = None
+) -> tuple[dict[str, FamilyStats], list[str], list[str]]:
+    """Stats per family; `docs` (when given) receives one row per document: doc_id, family,
+    rule, confidence."""
     fams: dict[str, FamilyStats] = defaultdict(FamilyStats)
     unreadable, crashed = [], []
     sidecars: dict[Path, dict] = {}
@@ -73,13 +87,19 @@ def collect(root: Path) -> tuple[dict[str, FamilyStats], list[str], list[str]]:
             crashed.append(f"{path}: {traceback.format_exc(limit=3)}")
             continue
         add(fams[inq.family], inq)
+        if docs is not None:
+            docs.append({"doc_id": inq.doc_id, "family": inq.family, "rule": inq.rule,
+                         "confidence": inq.confidence})
     return fams, unreadable, crashed
 
 
 def report_dir(root: Path | None, as_json: bool = False, details: bool = False) -> int:
     from .pipeline import DEFAULT_CORPUS
 
-    fams, unreadable, crashed = collect(Path(root or DEFAULT_CORPUS))
+    docs: list[dict] = []
+    started, cpu_started = time.perf_counter(), time.process_time()
+    fams, unreadable, crashed = collect(Path(root or DEFAULT_CORPUS), docs)
+    timing = _timing(len(docs), time.perf_counter() - started, time.process_time() - cpu_started)
     total = FamilyStats()
     for s in fams.values():
         for k, v in s.__dict__.items():
@@ -87,14 +107,19 @@ def report_dir(root: Path | None, as_json: bool = False, details: bool = False) 
                 setattr(total, k, getattr(total, k) + v)
     rows = {name: s.row() for name, s in sorted(fams.items())} | {"TOTAL": total.row()}
     if as_json:
-        print(json.dumps({"families": rows, "unreadable": unreadable, "crashed": crashed},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"families": rows, "unreadable": unreadable, "crashed": crashed,
+                          "documents": docs, "timing": timing}, ensure_ascii=False, indent=2))
     else:
         print_table(rows)
+        print(f"Zeit (lesen und parsen): {timing['seconds']} s für {len(docs)} Dokumente, "
+              f"{timing['documents_per_second']} Dokumente/s; Rechenzeit {timing['cpu_seconds']} s,"
+              f" {timing['documents_per_cpu_second']} Dokumente/s")
         if details:
             for name, s in sorted(fams.items()):
                 for line in s.odd:
                     print(f"  {name}: {line}")
+            for d in docs:
+                print(f"  {d['doc_id']}: {d['rule']} · Vertrauen {d['confidence']:.2f}")
     for line in unreadable:
         print(f"nicht lesbar: {line}", file=sys.stderr)
     for line in crashed:
@@ -102,9 +127,17 @@ def report_dir(root: Path | None, as_json: bool = False, details: bool = False) 
     return 1 if crashed else 0
 
 
+def _timing(n: int, wall: float, cpu: float) -> dict:
+    """Wall time and this process's CPU time: on shared cores the CPU figure is the stable one."""
+    return {"seconds": round(wall, 2), "documents_per_second": round(n / wall, 1) if wall else 0.0,
+            "cpu_seconds": round(cpu, 2),
+            "documents_per_cpu_second": round(n / cpu, 1) if cpu else 0.0}
+
+
 def print_table(rows: dict[str, dict]) -> None:
     cols = ["documents", "with_qa", "questions", "missing", "answers", "unanswered", "joint",
-            "fallbacks", "qa_doc_rate", "found_rate", "covered_rate"]
+            "fallbacks", "low_confidence", "qa_doc_rate", "found_rate", "covered_rate",
+            "mean_confidence"]
     head = ["family"] + cols
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
