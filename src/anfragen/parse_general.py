@@ -191,7 +191,7 @@ def segment(doc: Doc) -> Segmentation:
     blocks, qspans, inter = walk_marks(doc, events, labeled, known)
     blocks = attach_annexes(doc, merge_blocks(doc, blocks), events)
     rule = _rule(walk, listed, events, labeled)
-    if walk and not blocks:
+    if walk and (not blocks or _unnumbered_answers(walk, events, blocks, labeled)):
         blocks, rule = degrade(doc, walk, events), "degraded"
     if not walk and not blocks:
         raise ParseError("keine nummerierten Fragen und keine Antwortmarken gefunden")
@@ -499,8 +499,9 @@ def walk_marks(
         elif ev.kind == "bare" and nxt_ev is not None and nxt_ev.kind == "label":
             continue  # "Antwort" over "Zu Frage 1:" is a heading
         elif ev.kind in ("label", "bare") and (ev.nums or pending):
-            head = doc.view[ev.pos : ev.body].strip() if ev.label else ""
-            blocks.append(_Block(ev.nums or tuple(pending), ev.body, nxt, ((ev.body, nxt, head),)))
+            head = doc.view[ev.pos : ev.body].strip() if ev.label else ""  # "Zu 5. a.:"
+            start = ev.pos if head else ev.body
+            blocks.append(_Block(ev.nums or tuple(pending), start, nxt, ((ev.body, nxt, head),)))
             pending = []
         elif ev.kind == "joint":
             blocks, pending = _joint(doc, blocks, pending, ev, nxt)
@@ -575,22 +576,35 @@ def _annex_target(doc: Doc, blocks: list[_Block], annex: Mark) -> int:
     return len(blocks) - 1
 
 
+def _unnumbered_answers(walk: list[Mark], events: list[Mark], blocks: list[_Block],
+                        labeled: bool) -> bool:
+    """Every question listed, then one text below them all and no sentence saying they are
+    answered together: the answers carry no numbers."""
+    asked = _union([m.nums[0] for m in walk])
+    return (not labeled and len(asked) >= 2 and len(blocks) == 1 and blocks[0].nums == asked
+            and not any(e.kind == "joint" for e in events))
+
+
 def degrade(doc: Doc, chain: list[Mark], events: list[Mark]) -> list[_Block]:
     """No answer could be tied to a number: the answer text after the last question is cut into
-    its paragraphs, one per question when the counts agree, else one block for all."""
+    its paragraphs (headings dropped), one per question when the counts agree, else each a block
+    of its own answering all questions."""
     last = chain[-1]
-    after = [e.pos for e in events if e.pos > last.pos and e.kind not in ("end",)]
+    after = [e.pos for e in events if e.pos > last.pos and e.kind not in ("end", "formula")]
     start = _question_end(doc, last.body, min(after, default=len(doc.view)))
     ends = [e.pos for e in events if e.kind == "end" and e.pos > start]
     end = min(ends, default=len(doc.view))
     nums = _union([m.nums[0] for m in chain])
     paras = [(m.start() + start, m.end() + start) for m in
              re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", doc.view[start:end])]
+    paras = [(a, b) for a, b in paras if not _heading(span_text(doc.view, a, b))]
     if len(paras) == len(nums):
         return [_Block((n,), a, b, ((a, b, ""),)) for n, (a, b) in zip(nums, paras, strict=True)]
-    if not _has_text(doc, start, end):
-        return []
-    return [_Block(nums, start, end, ((start, end, ""),))]
+    return [_Block(nums, a, b, ((a, b, ""),)) for a, b in paras]
+
+
+def _heading(text: str) -> bool:
+    return not text or (len(text) < 80 and not re.search(r"[.!?:]$", text))
 
 
 # --------------------------------------------------------------------------- assembling
@@ -635,7 +649,7 @@ def build_answers(doc: Doc, blocks: list[_Block], zone_end: int) -> tuple[Answer
         for a, e, head in b.parts:
             e = _trim_copied(doc.view, a, e, qnorm) if qnorm else e
             text = span_text(doc.view, a, e)
-            texts.append(f"{head} {text}" if head and len(b.parts) > 1 else text)
+            texts.append(f"{head} {text}" if head else text)
         text = "\n".join(t for t in texts if t)
         if text:
             out.append(AnswerBlock(b.nums, text, b.start, b.end))

@@ -66,7 +66,8 @@ _PARTICLES = {"von", "van", "de", "der", "den", "zu", "zur", "di", "da", "del", 
               "ten", "ter", "vom", "y", "dos", "du"}  # fmt: skip
 _NAMES_END = re.compile(
     r"\s*(?:\(|,?\s+(?:und\s+(?:der\s+)?)?Fraktion\b|\s+vom\b|\s+betr\b|\s+zum\s+Thema\b"
-    r"|\s+Thema\b|\s+und\s+Antwort\b|\n(?!\s*(?:und\s|[A-ZÄÖÜ][\w.-]+\s+[A-ZÄÖÜ][\w-]+\s*[,(]))"
+    r"|\s+Thema\b|\s+und\s+Antwort\b"
+    r"|(?<!,)(?<!, )\n(?!\s*(?:und\s|[A-ZÄÖÜ][\w.-]+\s+[A-ZÄÖÜ][\w-]+\s*[,(]))"
     r"|\s+(?:BÜNDNIS|CDU|CSU|SPD|AfD|FDP|DIE LINKE|Die Linke|BSW|SSW|FREIE))"
 )
 

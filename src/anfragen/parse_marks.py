@@ -196,9 +196,10 @@ def _bares(view: str) -> list[Mark]:
     for m in BARE.finditer(view):
         where = boundary(view, m.start())
         after = view[m.end() : m.end() + 40].lstrip(_SPACE + "\n\f")
-        if not where or re.match(r"(?i:der|des|auf|zu|zur|an|vom)\b", after):
+        colon = m.group().rstrip().endswith(":")
+        if not where or (not colon and re.match(r"(?:der|des|auf|[Zz]u|[Zz]ur|an|vom)\b", after)):
             continue
-        if not m.group().rstrip().endswith(":") and where != "line":
+        if not colon and where != "line":
             before = view[: m.start()].rstrip(_SPACE)
             if not before.endswith(("?", ")", ".")):
                 continue
