@@ -724,4 +724,39 @@ Antwort: Es stehen 30 Mio. Euro zur Verfügung (vgl. Frage 1).
         [[1], [2], [3]],
         {"askers": ("Ole Probe",), "parties": ("FDP",)},
     ),
+    Layout(
+        "thüringen: Zu 1. without colon, a request instead of a question",
+        """Thüringer Landtag Drucksache 8/2000
+8. Wahlperiode
+Antwort
+des Thüringer Ministeriums für Bildung, Jugend und Sport
+auf die Kleine Anfrage 8/500 der Abgeordneten Lena Probe (BSW)
+Lehrerstellen
+Ich frage die Landesregierung:
+1. Wie viele Lehrerstellen sind unbesetzt?
+2. Bitte stellen Sie die Entwicklung seit 2020 dar.
+Das Thüringer Ministerium für Bildung, Jugend und Sport hat die Kleine Anfrage namens der
+Landesregierung mit Schreiben vom 3. Juni 2025 wie folgt beantwortet:
+Zu 1.
+Unbesetzt sind 410 Stellen.
+Zu 2.
+Die Zahl stieg von 200 auf 410.
+""",
+        [1, 2],
+        [[1], [2]],
+        {"askers": ("Lena Probe",), "parties": ("BSW",), "date_answered": "2025-06-03"},
+    ),
+    Layout(
+        "interleaved without labels, a request without question mark",
+        """Kleine Anfrage
+1. Wie viele Anträge auf Wohngeld gab es 2023?
+Es gab 8.700 Anträge.
+2. Bitte schlüsseln Sie die Anträge nach Landkreisen auf.
+Die Aufschlüsselung ergibt sich aus der Anlage.
+3. Wie viele Anträge wurden bewilligt?
+Bewilligt wurden 6.100.
+""",
+        [1, 2, 3],
+        [[1], [2], [3]],
+    ),
 )

@@ -47,6 +47,7 @@ _INTERROGATIVE = re.compile(
     r"|Waren|Befürwortet|Setzt|Lagen|Lag|Strebt|Ergreift|Betrachtet|Teilen|Stellt|Existiert"
     r"|Existieren|Besteht|Bestehen|Soll|Sollen|Will|Wollen|Gedenkt|Müssen|Muss|Darf|Dürfen)\b"
 )
+_REQUEST = re.compile(r"(?:Bitte|Ich bitte|Wir bitten)\b")  # a question put as a request
 _FOLLOW = re.compile(
     r"[ \t\u00a0]*\n?[ \t\u00a0]*(?:\([^()]{0,300}\)[.?]?|[Bb]itte\b[^.?!]{0,300}[.?!]\)?"
     r"|[a-z]{1,2}[.)][ \t][^?]{0,900}\?[“”\"')]*"
@@ -245,7 +246,11 @@ def _scores(doc: Doc) -> list[tuple[Mark, float]]:
         stop = min(stops[k] if k < len(stops) else len(doc.view), it.body + 1500)
         window = doc.view[it.body : stop]
         score = _BASE + (_ONE_LINE if doc.one_line else (_AT_LINE if it.at_line else 0.0))
-        score += _ASKS if "?" in window else 0.0
+        asks = window.find("?")
+        if asks >= 0:  # a question mark far into the text may belong to a later question
+            score += _ASKS if asks < 500 else _ASKS / 2
+        elif _REQUEST.match(window):
+            score += 0.8 * _ASKS
         score += _OPENS if _INTERROGATIVE.match(window.lstrip(_WS)) else 0.0
         score += _QUOTED if _quoted(doc.view, it.pos) else 0.0
         score += _HIGH if it.key[0] > 60 else 0.0
@@ -288,7 +293,7 @@ def best_chain(doc: Doc) -> list[Mark]:
                 gap = _step((pn, pd), (n, d))
                 if gap is not None and ps - _GAP * gap > pred:
                     pred, pj = ps - _GAP * gap, idx
-        total.append(score + pred)
+        total.append(score + pred + 0.01)  # of two equal chains the longer one wins
         back.append(pj)
         if total[-1] > best[n].get(d, (float("-inf"), -1))[0]:
             best[n][d] = (total[-1], i)
@@ -442,8 +447,10 @@ def _question_end(doc: Doc, body: int, limit: int, known: str = "") -> int:
         return end
     seg = doc.view[body:limit]
     m = _QMARK.search(seg)
-    if not m:
+    if not m:  # a request ("Bitte stellen Sie ... dar."): its paragraph or first sentence
         p = re.search(r"\n[ \t]*\n|[.:!](?=[ \t]*\n)", seg)
+        if p is None and doc.one_line:
+            p = re.search(r"[.!](?=[ \t]+[A-ZÄÖÜ])", seg)
         return body + (p.end() if p else len(seg))
     end = m.end()
     while f := _FOLLOW.match(seg, end):

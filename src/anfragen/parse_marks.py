@@ -40,12 +40,12 @@ ITEM = re.compile(
     r"|(?<![\d.,/])(?P<n>\d{1,2})(?:\.(?P<dec>\d{1,2})\.?|(?P<l>[a-z])?(?P<close>\.\)|\.|\)))"
     r"(?=[ \t\u00a0\u2002\n])"
 )
+_TERM = rf"[ \t]*(?::|{_LINE_END}|(?=[ \t]+[A-ZÄÖÜ„]))"  # the last only in one-line text
 LABEL = re.compile(
     rf"(?:Antwort(?:en)?[ \t]+(?:(?:der|des)[ \t]+\w+[ \t]+)?)?(?:[Zz]u[ \t]+den|[Zz]u[ \t]+der"
     rf"|[Zz]ur?)[ \t]+(?:Fragen?[ \t]+(?:Nr\.[ \t]*)?|Nr\.[ \t]*|Ziffern?[ \t]+)?"
-    rf"(?P<nums>{_NUMS})[ \t]*(?::|{_LINE_END})"
-    rf"|Antwort(?:en)?[ \t]+(?:auf[ \t]+)?(?:die[ \t]+)?Fragen?[ \t]+(?P<nums2>{_NUMS})[ \t]*"
-    rf"(?::|{_LINE_END})"
+    rf"(?P<nums>{_NUMS}){_TERM}"
+    rf"|Antwort(?:en)?[ \t]+(?:auf[ \t]+)?(?:die[ \t]+)?Fragen?[ \t]+(?P<nums2>{_NUMS}){_TERM}"
     rf"|Zusammenfassende[ \t]+Antwort[ \t]+(?:auf|zu)[ \t]+(?:die|den)[ \t]+Fragen[ \t]+"
     rf"(?P<nums3>{_NUMS})[ \t]*:?"
 )
@@ -128,6 +128,8 @@ def boundary(view: str, pos: int) -> str:
         return "line"
     if view[i] == "." and _ABBREV.search(view[max(0, i - 8) : i + 1]):
         return ""  # "vgl.", "bzw.", "z. B."
+    if view[i] == "." and view[i - 1 : i].isdigit() and _MONTH_OR_UNIT.match(view, pos):
+        return ""  # "am 3. Juni", "im 2. Quartal"
     return "sentence" if view[i] in _SENTENCE_END else ""
 
 
@@ -173,19 +175,25 @@ def _labels(view: str, hint: LayoutHint, one_line: bool) -> list[Mark]:
                          if g), "")
             where = boundary(view, m.start()) or (one_line and m.group()[0].isupper())
             nums = numbers(spec)
-            if where and nums and _label_ends(view, m):
+            if where and nums and _label_ends(view, m, spec, one_line):
                 out.append(Mark("label", m.start(), m.end(), nums, label=_sub_letter(spec),
                                 at_line=where is True or where == "line"))
     return out
 
 
-def _label_ends(view: str, m: re.Match[str]) -> bool:
-    """A label without colon must stand alone on its line, the answer starting below it."""
+def _label_ends(view: str, m: re.Match[str], spec: str, one_line: bool) -> bool:
+    """A label without colon must stand alone on its line, the answer starting below it; in
+    one-line text "Zu 1. Die ..." or "Zu Frage 1 Die ..." (capitalised) also counts."""
     if m.group().rstrip().endswith(":") or "Zusammenfassende" in m.group()[:20]:
         return True
-    nxt = view[m.end() : m.end() + 80].lstrip(_SPACE + "\n\f")
-    return boundary(view, m.start()) == "line" and bool(nxt) and (nxt[0].isupper() or
-                                                                 nxt[0] in "„\"(")
+    rest = view[m.end() : m.end() + 80]
+    nxt = rest.lstrip(_SPACE + "\n\f")
+    if not nxt or not (nxt[0].isupper() or nxt[0] in "„\"("):
+        return False
+    if "\n" in rest[: len(rest) - len(nxt)] or "\f" in rest[: len(rest) - len(nxt)]:
+        return boundary(view, m.start()) == "line"
+    return (one_line and m.group()[0].isupper() and bool(boundary(view, m.start()))
+            and (spec.rstrip().endswith(".") or "Frage" in m.group()))
 
 
 def _bares(view: str) -> list[Mark]:
@@ -246,6 +254,8 @@ def _item(view: str, m: re.Match[str], one_line: bool) -> Mark | None:
 def _starts_question(after: str, frage: bool) -> bool:
     if _MONTH_OR_UNIT.match(after) or after[0].isdigit():
         return False
+    if re.match(r"[A-ZÄÖÜa-zäöü]{1,4}\.(?:\s|$)", after):
+        return False  # "6. Ed.", "2. Aufl.": an edition or ordinal, no question
     if frage:
         return True
     return after[0].isupper() or after[0] in "„\"“(»'" or bool(re.match(r"[a-z][.)]\s", after))
