@@ -5,7 +5,7 @@ a review of what a family did find.
   person's name ("der Fraktion der", "Freie Demokratische Partei") or a parliament that is only
   a record's code ("bund") is replaced by what the document head prints.
 - A family's structure that contradicts itself (an answer to a question it did not find, a gap
-  in the numbering) gets a second opinion from the general parser, which is taken only when it
+  in the numbering, several questions without answer) gets a second opinion from the general parser, which is taken only when it
   is complete and keeps every question the family found.
 Both leave a family's consistent result untouched, so its output stays as it was.
 """
@@ -53,10 +53,13 @@ def review(src: SourceDoc, inq: Inquiry, family: str) -> Inquiry:
 
 
 def _contradicts_itself(inq: Inquiry) -> bool:
+    """Answers to questions not found, gaps in the numbering, or several questions without
+    answer (a single one may be printed without, as NI 19/11269 Q13 is)."""
     nums = {q.number for q in inq.questions}
     answered = {n for a in inq.answers for n in a.questions} - {0}
     top = max(nums, default=0)
-    return bool(answered - nums) or len(nums) < top
+    unanswered = len(nums - answered)
+    return bool(answered - nums) or len(nums) < top or unanswered >= max(2, len(nums) / 4)
 
 
 def _complete(inq: Inquiry) -> bool:
