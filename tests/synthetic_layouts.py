@@ -759,4 +759,16 @@ Bewilligt wurden 6.100.
         [1, 2, 3],
         [[1], [2], [3]],
     ),
+    Layout(
+        "label and answer on one line (Zu 1. Es gibt ...)",
+        """Kleine Anfrage
+Ich frage die Landesregierung:
+1. Wie viele Windräder gibt es im Landkreis?
+2. Wie viele sind geplant?
+Zu 1. Es gibt 412 Windräder.
+Zu 2. Geplant sind 80 weitere.
+""",
+        [1, 2],
+        [[1], [2]],
+    ),
 )

@@ -40,7 +40,7 @@ ITEM = re.compile(
     r"|(?<![\d.,/])(?P<n>\d{1,2})(?:\.(?P<dec>\d{1,2})\.?|(?P<l>[a-z])?(?P<close>\.\)|\.|\)))"
     r"(?=[ \t\u00a0\u2002\n])"
 )
-_TERM = rf"[ \t]*(?::|{_LINE_END}|(?=[ \t]+[A-ZÄÖÜ„]))"  # the last only in one-line text
+_TERM = rf"[ \t]*(?::|{_LINE_END}|(?=[ \t]+[A-ZÄÖÜ„]))"  # the last: see _label_ends
 LABEL = re.compile(
     rf"(?:Antwort(?:en)?[ \t]+(?:(?:der|des)[ \t]+\w+[ \t]+)?)?(?:[Zz]u[ \t]+den|[Zz]u[ \t]+der"
     rf"|[Zz]ur?)[ \t]+(?:Fragen?[ \t]+(?:Nr\.[ \t]*)?|Nr\.[ \t]*|Ziffern?[ \t]+)?"
@@ -182,8 +182,9 @@ def _labels(view: str, hint: LayoutHint, one_line: bool) -> list[Mark]:
 
 
 def _label_ends(view: str, m: re.Match[str], spec: str, one_line: bool) -> bool:
-    """A label without colon must stand alone on its line, the answer starting below it; in
-    one-line text "Zu 1. Die ..." or "Zu Frage 1 Die ..." (capitalised) also counts."""
+    """A label without colon stands alone on its line, the answer starting below it, or
+    (capitalised, "Zu 1. Die ...", "Zu Frage 1 Die ...") at a line start or, in one-line text,
+    after a sentence end."""
     if m.group().rstrip().endswith(":") or "Zusammenfassende" in m.group()[:20]:
         return True
     rest = view[m.end() : m.end() + 80]
@@ -192,7 +193,8 @@ def _label_ends(view: str, m: re.Match[str], spec: str, one_line: bool) -> bool:
         return False
     if "\n" in rest[: len(rest) - len(nxt)] or "\f" in rest[: len(rest) - len(nxt)]:
         return boundary(view, m.start()) == "line"
-    return (one_line and m.group()[0].isupper() and bool(boundary(view, m.start()))
+    where = boundary(view, m.start())
+    return (m.group()[0].isupper() and (where == "line" or (one_line and bool(where)))
             and (spec.rstrip().endswith(".") or "Frage" in m.group()))
 
 

@@ -5,8 +5,8 @@ a review of what a family did find.
   person's name ("der Fraktion der", "Freie Demokratische Partei") or a parliament that is only
   a record's code ("bund") is replaced by what the document head prints.
 - A family's structure that contradicts itself (an answer to a question it did not find, a gap
-  in the numbering, several questions without answer) gets a second opinion from the general parser, which is taken only when it
-  is complete and keeps every question the family found.
+  in the numbering, several questions without answer) gets a second opinion from the general
+  parser, which is taken only when it is complete and keeps every question the family found.
 Both leave a family's consistent result untouched, so its output stays as it was.
 """
 
