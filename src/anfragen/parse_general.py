@@ -352,7 +352,8 @@ def timeline(doc: Doc, walk: list[Mark], listed: list[Mark]) -> list[Mark]:
     start = walk[0].pos if (listed and walk) else 0
     chain_pos = {m.pos for m in walk}
     keep = {"label", "bare", "joint", "end", "pre", "intro", "formula"} - _untrusted(doc, walk)
-    events = [m for m in doc.marks if (m.kind in keep or m.pos in chain_pos) and m.pos >= start]
+    events = [m for m in doc.marks if (m.kind in keep or m.pos in chain_pos) and m.pos >= start
+              and not (m.kind == "joint" and walk and m.pos < walk[0].pos)]  # a preamble's
     labels = [e for e in events if e.kind == "label"]
     if walk and labels and walk[-1].pos < labels[0].pos:
         events += _repeats(doc, walk, labels[0].pos)

@@ -194,6 +194,8 @@ def _label_ends(view: str, m: re.Match[str], spec: str, one_line: bool) -> bool:
     if "\n" in rest[: len(rest) - len(nxt)] or "\f" in rest[: len(rest) - len(nxt)]:
         return boundary(view, m.start()) == "line"
     where = boundary(view, m.start())
+    if _MONTH_OR_UNIT.match(nxt):
+        return False  # "Zu 2. Quartal ..."
     return (m.group()[0].isupper() and (where == "line" or (one_line and bool(where)))
             and (spec.rstrip().endswith(".") or "Frage" in m.group()))
 
