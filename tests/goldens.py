@@ -23,6 +23,7 @@ EDGE = 60  # characters kept of each text's beginning and of its end
 META = (
     "doc_id", "family", "parliament", "wahlperiode", "drucksache", "title", "doc_type",
     "askers", "parties", "answering_body", "date_asked", "date_answered", "url", "fallback",
+    "drucksachen", "rule",
 )  # fmt: skip
 REGEN = False  # set from --regen-goldens by tests/conftest.py
 rewritten: list[Path] = []  # files --regen-goldens changed, listed in the terminal summary
@@ -46,6 +47,7 @@ def _set(**fields: str) -> dict:
 def golden_of(inq: Inquiry) -> dict:
     """The golden record of a parsed document (see the module docstring)."""
     out = {key: list(v) if isinstance(v := getattr(inq, key), tuple) else v for key in META}
+    out["confidence"] = round(inq.confidence, 3)
     out["preambles"] = [{"side": p.side, **_text(p.text)} for p in inq.preambles]
     out["questions"] = [
         {"number": q.number, **_set(asker=q.asker, party=q.party), **_text(q.text)}

@@ -72,6 +72,9 @@ class Inquiry:
     answers: tuple[AnswerBlock, ...] = ()
     fallback: bool = False  # True when no known shape matched: whole text as one unit
     warnings: tuple[str, ...] = ()
+    drucksachen: tuple[str, ...] = ()  # every Drucksache the header prints (question, answer)
+    confidence: float = 0.0  # how sure the structure is, 0..1 (parse_general.structure_confidence)
+    rule: str = ""  # which parser or rule decided the structure ("bundestag", "general:labels")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ def inquiry_json(inq: Inquiry) -> dict:
                     for a in inq.answers],
         "fallback": inq.fallback,
         "warnings": list(inq.warnings),
+        "drucksachen": list(inq.drucksachen),
+        "confidence": inq.confidence,
+        "rule": inq.rule,
     }
 
 
@@ -46,7 +49,8 @@ def _short(text: str, n: int = 160) -> str:
 
 def inquiry_text(inq: Inquiry) -> str:
     lines = [
-        f"{inq.doc_id}  [{inq.family}{', FALLBACK' if inq.fallback else ''}]",
+        f"{inq.doc_id}  [{inq.family}{', FALLBACK' if inq.fallback else ''}]"
+        f"  Regel: {inq.rule or inq.family} · Strukturvertrauen {inq.confidence:.2f}",
         f"  {inq.parliament} · Drucksache {inq.drucksache} · WP {inq.wahlperiode}",
         f"  Titel: {inq.title}",
         f"  Fragesteller: {', '.join(inq.askers)} ({', '.join(inq.parties)})",

@@ -156,6 +156,7 @@ def cmd_parse_report(args) -> int:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print("\n".join(table_lines(report.rows)))
+        print(report.timing_line())
         if args.details:
             print("\n".join(report.details()))
     for line in report.unreadable:

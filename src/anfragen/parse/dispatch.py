@@ -1,9 +1,11 @@
 """Parse a SourceDoc into an Inquiry: dispatch to the family whose shape matches.
 
-Each family lives in `parse/<family>.py` and exports `FAMILY` (name), `detect(src) -> bool`
-and `parse(src) -> Inquiry`. The first family whose `detect` says yes parses the document;
-when its parser finds no question or raises ParseError, the document falls back to one unit
-holding the whole text, and the fallback is reported.
+Each family lives in `<family>.py` and exports `FAMILY` (name), `detect(src) -> bool`
+and `parse(src) -> Inquiry`. The first family whose `detect` says yes parses the document and
+its result is reviewed (`review.py`). A document no family claims, or whose family finds
+no question or raises ParseError, goes to the general parser (`general.py`); only when
+that finds no structure either does it fall back to one unit holding the whole text, and the
+fallback is reported.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from . import niedersachsen as parse_niedersachsen
 from . import openka as parse_openka
 from . import saarland as parse_saarland
 from . import schriftliche_fragen as parse_schriftliche_fragen
+from .review import general_or_none, review
 from .textclean import clean_block
 
 # Order matters: the more specific shapes first.
@@ -45,14 +48,21 @@ def parse_document(src: SourceDoc) -> Inquiry:
     """Parse one document. Never raises for an odd shape: falls back to one whole-text unit."""
     fam = detect_family(src)
     if fam is None:
-        return fallback(src, "unbekanntes Format", family="unknown")
+        return general_or_fallback(src, "unbekanntes Format", family="unknown")
     try:
         inq = fam.parse(src)
     except ParseError as e:
-        return fallback(src, f"{fam.FAMILY}: {e}", family=fam.FAMILY)
+        return general_or_fallback(src, f"{fam.FAMILY}: {e}", family=fam.FAMILY)
     if not inq.questions and not inq.answers:
-        return fallback(src, f"{fam.FAMILY}: keine Fragen gefunden", family=fam.FAMILY, base=inq)
-    return inq
+        reason = f"{fam.FAMILY}: keine Fragen gefunden"
+        return general_or_fallback(src, reason, family=fam.FAMILY, base=inq)
+    return review(src, inq, fam.FAMILY)
+
+
+def general_or_fallback(
+    src: SourceDoc, reason: str, family: str, base: Inquiry | None = None
+) -> Inquiry:
+    return general_or_none(src, reason, base) or fallback(src, reason, family, base)
 
 
 def fallback(src: SourceDoc, reason: str, family: str, base: Inquiry | None = None) -> Inquiry:
@@ -72,5 +82,7 @@ def fallback(src: SourceDoc, reason: str, family: str, base: Inquiry | None = No
             "answers": (AnswerBlock(questions=(0,), text=text, start=0, end=len(src.text)),),
             "fallback": True,
             "warnings": (*base.warnings, f"Fallback (ganzes Dokument als eine Einheit): {reason}"),
+            "confidence": 0.0,
+            "rule": "fallback",
         }
     )

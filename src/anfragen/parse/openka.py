@@ -92,12 +92,13 @@ _SIGNER_TITLE = re.compile(
 )
 _Q_STOP = re.compile(
     r"^\s*(?:\d{1,2}\.\d{1,2}\.\d{4}\s*$|Begründung\s*$|Hinweise des Landtagsamts|"
-    r"Anlagen?\s*\*?\s*$|Anlage \d+\s*$)"
+    r"Anlagen?\s*\*?\s*$|Anlage \d+\s*$|[A-ZÄÖÜ][a-zäöüß]+, den \d)"
 )
 _FOOTER = re.compile(
     r"^\s*(?:(?:Ausgegeben|Druck|Datum des Originals|Eingegangen|Zuleitung an die "
     r"Landesregierung)\s*:|-\s*\d{1,3}\s*-\s*$|Drucksachen und Plenarprotokolle "
-    r"sind im Internet|abrufbar unter: www)"
+    r"sind im Internet|abrufbar unter: www|Gesamtherstellung: |Vertrieb: Bundesanzeiger"
+    r"|ISSN 0722-8333)"  # the Bundestag's imprint, when a record holds a Bundestag print
 )
 _FOOTNOTE = re.compile(r"^(\d{1,2}) (?=[^\d\s])")
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
