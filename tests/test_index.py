@@ -44,6 +44,17 @@ def test_reingest_unchanged_embeds_nothing(tmp_path):
     assert again.embedded == 0
 
 
+
+def test_a_new_parser_version_reparses_unchanged_files_without_embedding(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])
+    eng = Engine.open(tmp_path / "index", "fake")
+    first = eng.ingest([corpus])
+    monkeypatch.setattr("anfragen.index.ingest.PARSER_VERSION", 999)
+    again = eng.ingest([corpus])
+    assert (again.changed, again.unchanged) == (first.added, 0)
+    assert again.embedded == 0 and again.chunks_total == first.chunks_total
+    assert eng.ingest([corpus]).unchanged == first.added
+
 def test_changed_file_is_replaced_and_prune_drops_gone_files(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md"])
     eng = Engine(index_dir=tmp_path / "index", model="fake")

@@ -33,6 +33,7 @@ from anfragen.index.ingest import (
     IngestRun,
     Pending,
     Progress,
+    document_hash,
     publish,
     write_batch,
 )
@@ -159,13 +160,13 @@ def read_pending(
     if p.parent not in sidecars:
         sidecars[p.parent] = load_sidecars(p.parent) if p.parent.is_dir() else {}
     src = read_file(p, p.parent, sidecar_for(p, sidecars[p.parent]))
-    if src.content_hash != content_hash:
+    if document_hash(src) != content_hash:
         raise AnfragenError(f"{path}: geändert, seit der Hauptindex gebaut wurde; zuerst "
                             "`anfragen ingest` ausführen, damit beide Indexe dieselben Texte "
                             "haben.")
     src = replace(src, doc_id=doc_id)  # the main index's id, whatever root it was ingested from
     inq = parse_document(src)
-    return Pending(inq, src.content_hash, fixed_chunks(inq, src.text, settings), False)
+    return Pending(inq, content_hash, fixed_chunks(inq, src.text, settings), False)
 
 
 def is_current(root: Path, main: Index, fingerprint: str, settings: FixedChunking) -> bool:

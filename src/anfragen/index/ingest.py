@@ -29,8 +29,8 @@ import numpy as np
 from anfragen.chunk import ChunkerSettings, chunks_of
 from anfragen.embed.cache import EmbeddingCache
 from anfragen.errors import AnfragenError
-from anfragen.models import Chunk, Inquiry
-from anfragen.parse import parse_document
+from anfragen.models import Chunk, Inquiry, SourceDoc
+from anfragen.parse import PARSER_VERSION, parse_document
 from anfragen.read import iter_document_paths, read_with_sidecar
 
 from . import ann, store
@@ -260,13 +260,20 @@ def reconcile(conn, vectors: VectorStore, cache: EmbeddingCache) -> dict:
             "dropped_documents": len(dropped)}
 
 
+def document_hash(src: SourceDoc) -> str:
+    """What the index stores to recognise an unchanged document: the file's content hash and
+    the parser version, so a parser upgrade re-parses every file once (chunk texts that stay
+    the same still find their vectors in the embedding cache)."""
+    return f"{src.content_hash}+parser{PARSER_VERSION}"
+
+
 def _read_one(path, base, known, sidecars, settings, report) -> Pending | None:
     try:
         src = read_with_sidecar(path, base, sidecars)
     except AnfragenError as e:
         report.failed.append((str(path), str(e)))
         return None
-    if known.get(src.doc_id) == src.content_hash:
+    if known.get(src.doc_id) == document_hash(src):
         report.unchanged += 1
         return None
     try:
@@ -280,7 +287,7 @@ def _read_one(path, base, known, sidecars, settings, report) -> Pending | None:
     replaces = src.doc_id in known
     report.changed += replaces
     report.added += not replaces
-    return Pending(inq, src.content_hash, chunks, replaces)
+    return Pending(inq, document_hash(src), chunks, replaces)
 
 
 def embed_with_cache(

@@ -8,6 +8,6 @@ module per layout family (``bundestag``, ``schriftliche_fragen``, ``niedersachse
 
 from __future__ import annotations
 
-from .dispatch import FAMILIES, detect_family, fallback, parse_document
+from .dispatch import FAMILIES, PARSER_VERSION, detect_family, fallback, parse_document
 
-__all__ = ["FAMILIES", "detect_family", "fallback", "parse_document"]
+__all__ = ["FAMILIES", "PARSER_VERSION", "detect_family", "fallback", "parse_document"]
