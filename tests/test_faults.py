@@ -150,6 +150,14 @@ def test_kill_9_during_publish_leaves_the_previous_index_answering(built, index)
     assert any("übernommen" in w for w in report.warnings)
 
 
+def test_reader_leaves_a_live_writers_half_done_swap_alone(index) -> None:
+    old = index.parent / f".{index.name}.old"
+    os.replace(index, old)  # the state between the two renames of a running publish
+    with lock.writer_lock(index, wait_s=0):
+        assert not Engine.open(index, "fake").has_index() and old.exists()
+    assert Engine.open(index, "fake").has_index() and not old.exists()  # writer gone: repaired
+
+
 # -- finding 3: damaged files ------------------------------------------------------------------
 def half(path: Path) -> None:
     data = path.read_bytes()

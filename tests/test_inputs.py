@@ -117,7 +117,8 @@ def test_pypdf_warnings_carry_the_file_name(tmp_path, capsys) -> None:
 def test_bad_arguments_are_refused_with_a_message(argv, said, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["ask", "Frage", *argv])
-    assert exc.value.code == 2 and said in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and said in err and "anfragen ask: Fehler: Argument --" in err
 
 
 def test_invalid_utf8_in_the_question_gets_a_message(fake_index, capsys) -> None:

@@ -87,8 +87,17 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its complaint in German words around it ("error:" -> "Fehler:")."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        message = message.replace("argument ", "Argument ", 1)
+        self.exit(2, f"{self.prog}: Fehler: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="anfragen", description=__doc__.splitlines()[0])
+    ap = Parser(prog="anfragen", description=__doc__.splitlines()[0])
     ap.add_argument("--version", action="version", version=f"anfragen {package_version()}")
     sub = ap.add_subparsers(dest="command", required=True)
     common = common_options()

@@ -22,6 +22,7 @@ from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
 
 from . import health
+from .lock import unless_writing
 from .vectors import EXACT_TYPE, VectorStore
 
 FORMAT_VERSION = 1
@@ -194,11 +195,18 @@ def carry_feedback(old_db: Path, new_db: Path) -> str | None:
     return None
 
 
-def recover_interrupted_swap(root: Path) -> None:
-    """A crash between the two renames leaves only `.<name>.old`: put it back."""
+def recover_interrupted_swap(root: Path, locked: bool = False) -> None:
+    """A crash between the two renames leaves only `.<name>.old`: put it back, unless a live
+    writer is between its renames right now (`locked`: the caller is the writer)."""
     old = root.parent / f".{root.name}.old"
-    if not root.exists() and old.exists():
+    if root.exists() or not old.exists():
+        return
+    if locked:
         os.replace(old, root)
+        return
+    with unless_writing(root) as free:
+        if free and not root.exists() and old.exists():
+            os.replace(old, root)
 
 
 def work_identity(root: Path, base: dict | None, model_fingerprint: str,

@@ -139,7 +139,7 @@ def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progre
     settings = settings or ChunkerSettings()
     batch_chunks = batch_chunks or BATCH_CHUNKS
     t0 = time.perf_counter()
-    recover_interrupted_swap(root)
+    recover_interrupted_swap(root, locked=True)
     base = None  # the live index's manifest; its vectors need not be loaded to check it
     if not rebuild and (root / MANIFEST_NAME).is_file():
         base = read_manifest(root)

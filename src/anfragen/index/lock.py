@@ -86,6 +86,21 @@ def _write_holder(fd: int, command: str) -> dict:
 
 
 @contextmanager
+def unless_writing(root: Path) -> Iterator[bool]:
+    """True (holding the lock for the block) when no writer runs; False while one does. A
+    reader repairing a half-done swap must not race a live writer between its renames."""
+    path = lock_path(root)
+    if not path.parent.is_dir():
+        yield True
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        yield _try_flock(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
 def writer_lock(root: Path, wait_s: float = DEFAULT_WAIT_S, command: str = "ingest",
                 on_stale=None) -> Iterator[dict]:
     """Hold the index's writer lock for the block; wait up to `wait_s` seconds for a running
