@@ -252,6 +252,22 @@ def test_reader_notices_a_published_index_and_feedback_keeps_working(built, inde
     reader.close()
 
 
+def test_app_shows_a_newly_published_index_without_restart(built, index, tmp_path,
+                                                           monkeypatch) -> None:
+    from test_app import start, use_index  # streamlit is imported only for this test
+
+    corpus, _ = built
+    use_index(monkeypatch, tmp_path, index, 0.5)
+    n = len(doc_ids(index))
+    at = start()
+    assert f"{n} parlamentarische Anfragen" in at.markdown[0].value
+    report = ingest([corpus / SECOND[0]], index, FakeEmbedder())
+    time.sleep(1.2)
+    at.run()  # the same cached engine, no restart
+    assert not at.exception
+    assert f"{n + report.added} parlamentarische Anfragen" in at.markdown[0].value
+
+
 # -- finding 7: Ctrl-C in the middle of embedding ----------------------------------------------
 class Counting(FakeEmbedder):
     """FakeEmbedder in batches of 8 that counts passages and can be interrupted after n."""
