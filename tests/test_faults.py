@@ -188,7 +188,7 @@ def test_damaged_index_gives_one_message_with_the_fix(built, index, case, capsys
     damage(index / name)
     opts = ["--index", str(index), "--model", "fake"]
     for argv in (["stats", *opts], ["ask", "HessenConnect", *opts], ["check", *opts],
-                 ["ingest", str(corpus / FIRST[0]), *opts]):
+                 ["feedback", *opts], ["ingest", str(corpus / FIRST[0]), *opts]):
         rc = main(argv)
         err = capsys.readouterr().err
         assert rc == 2, (argv, err)

@@ -232,8 +232,10 @@ class Engine:
 
     def feedback(self, query: str, answer: str, citations: list, helpful: bool,
                  reason: str = "", config: dict | None = None) -> int:
-        return store.add_feedback(self.index.conn, query, answer, citations, helpful, reason,
-                                  config)
+        with damage_named(self.index_dir):
+            return store.add_feedback(self.index.conn, query, answer, citations, helpful,
+                                      reason, config)
 
     def list_feedback(self) -> list[dict]:
-        return store.list_feedback(self.index.conn)
+        with damage_named(self.index_dir):
+            return store.list_feedback(self.index.conn)
