@@ -39,3 +39,12 @@ def test_export_rewrites_only_changed_shards(tmp_path):
     assert export_bundled(keys, v, tmp_path, "fp") == []  # nothing changed, nothing written
     changed = export_bundled(keys[:-1], v[:-1], tmp_path, "fp")
     assert len(changed) == 1 and changed[0] in first
+
+
+def test_bundled_cache_folder_is_the_committed_one() -> None:
+    from support import ROOT
+
+    from anfragen.embed.cache import BUNDLED_DIR
+
+    assert BUNDLED_DIR == ROOT / "data" / "embeddings"
+    assert any(BUNDLED_DIR.glob("*/shard-*.npz"))

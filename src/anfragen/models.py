@@ -14,6 +14,7 @@ class SourceDoc:
     text: str
     meta: dict = field(default_factory=dict)
     content_hash: str = ""
+    warnings: tuple[str, ...] = ()  # what reading repaired or a library complained of
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from anfragen.index import store
-from anfragen.index.directory import MANIFEST_NAME, Index
+from anfragen.index.directory import MANIFEST_NAME, Index, recover_interrupted_swap
 from anfragen.index.ingest import IngestReport, Progress, ingest
+from anfragen.index.lock import DEFAULT_WAIT_S
+from anfragen.index.watch import ManifestWatch
 
 from .chunk import ChunkerSettings
 from .errors import IndexDamagedError, IndexMissingError
 from .models import Answer, Hit
-from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
+from .read import normalise_query
+from .retrieve import Filters, RetrievalConfig, clean_query, drucksachen_in, search_ids
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+
+
+@contextmanager
+def damage_named(index_dir: Path) -> Iterator[None]:
+    """SQLite finding a damaged page mid-query: one message with the fix, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        raise IndexDamagedError(
+            f"Index {index_dir} ist beschädigt: anfragen.sqlite nicht lesbar ({e}). "
+            f"Prüfen: anfragen check --index {index_dir}; reparieren: anfragen ingest "
+            f"<Quellordner> --rebuild --index {index_dir}") from e
 
 
 @dataclass
@@ -29,6 +47,9 @@ class Engine:
     embedder: object | None = None  # injected (tests: FakeEmbedder)
     settings: ChunkerSettings = field(default_factory=ChunkerSettings)
     _index: Index | None = None
+    _watch: ManifestWatch | None = None
+    _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                       compare=False)
 
     @classmethod
     def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
@@ -47,18 +68,26 @@ class Engine:
     # -- lazy parts -------------------------------------------------------------------------
     def get_embedder(self, progress=None):
         if self.embedder is None:
-            from anfragen.embed.sentence_transformer import load_embedder
+            from anfragen.embed.shared import shared_embedder
 
-            self.embedder = load_embedder(self.model, progress=progress)
+            self.embedder = shared_embedder(self.model, progress=progress)
         return self.embedder
 
     @property
     def index(self) -> Index:
-        if self._index is None:
-            self._index = Index.open(Path(self.index_dir))
-        return self._index
+        """The open index; reopened when another generation was published meanwhile (the
+        old one is left to the threads still reading it and closes when they drop it)."""
+        with self._open_lock:
+            if self._index is not None and self._watch is not None and self._watch.changed():
+                self._index = None
+            if self._index is None:
+                self._index = Index.open(Path(self.index_dir))
+                self._watch = ManifestWatch.start(Path(self.index_dir) / MANIFEST_NAME,
+                                                  self._index.manifest)
+            return self._index
 
     def has_index(self) -> bool:
+        recover_interrupted_swap(Path(self.index_dir))  # a crash mid-publish is no lost index
         return (Path(self.index_dir) / MANIFEST_NAME).is_file()
 
     def close(self) -> None:
@@ -69,12 +98,13 @@ class Engine:
     # -- ingest -----------------------------------------------------------------------------
     def ingest(
         self, paths: list[Path] | None = None, rebuild: bool = False, prune: bool = False,
-        progress: Progress | None = None,
+        progress: Progress | None = None, lock_wait_s: float = DEFAULT_WAIT_S,
     ) -> IngestReport:
         self.close()
         report = ingest(
             [Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
             self.get_embedder(), self.settings, rebuild=rebuild, prune=prune, progress=progress,
+            lock_wait_s=lock_wait_s,
         )
         return report
 
@@ -101,22 +131,27 @@ class Engine:
                 f"Kein Index in {self.index_dir}. Zuerst bauen: anfragen ingest"
             )
         qvec = self.embed_query(query) if cfg.mode in ("dense", "hybrid") else None
-        ranked = search_ids(self.index, query, qvec, cfg, filters)
-        cosines = self.cosines([r.id for r in ranked], qvec) if qvec is not None \
-            else [None] * len(ranked)
-        return self.hits_for(ranked, cosines)
+        idx = self.index  # one index for the whole search, even if another is published now
+        with damage_named(self.index_dir):
+            ranked = search_ids(idx, query, qvec, cfg, filters)
+            cosines = self.cosines([r.id for r in ranked], qvec, idx) if qvec is not None \
+                else [None] * len(ranked)
+            return self.hits_for(ranked, cosines, idx)
 
-    def cosines(self, ids: list[int], qvec: np.ndarray) -> list[float | None]:
+    def cosines(self, ids: list[int], qvec: np.ndarray,
+                idx: Index | None = None) -> list[float | None]:
         """Query-passage cosine per chunk; a part without its own vector uses its unit's."""
-        vec_of = store.vector_ids(self.index.conn, ids)
+        idx = idx or self.index
+        vec_of = store.vector_ids(idx.conn, ids)
         have = sorted({v for v in vec_of.values() if v is not None})
-        cos = dict(zip(have, self.index.vectors.cosines(have, qvec), strict=True))
+        cos = dict(zip(have, idx.vectors.cosines(have, qvec), strict=True))
         return [cos.get(vec_of.get(i)) for i in ids]
 
-    def hits_for(self, ranked, cosines) -> list[Hit]:
+    def hits_for(self, ranked, cosines, idx: Index | None = None) -> list[Hit]:
         """Hits with chunk and document; `scores["cosine"]` is the query-passage similarity."""
-        chunks = store.get_chunks(self.index.conn, [r.id for r in ranked])
-        docs = store.get_documents(self.index.conn, [c.doc_id for c in chunks.values()])
+        idx = idx or self.index
+        chunks = store.get_chunks(idx.conn, [r.id for r in ranked])
+        docs = store.get_documents(idx.conn, [c.doc_id for c in chunks.values()])
         return [
             Hit(chunk=chunks[r.id], score=r.score, rank=n,
                 scores={**r.scores, **({"cosine": cos} if cos is not None else {})},
@@ -132,26 +167,38 @@ class Engine:
         from anfragen.answer.extractive import answer_from_hits
 
         cfg = cfg or RetrievalConfig()
+        query = normalise_query(query)
         hits = self.search(query, replace(cfg, k=max(cfg.k, 10)), filters)
         ans = answer_from_hits(query.strip(), hits)
         if generate:
             from anfragen.answer.generate import generate_answer
 
             ans = generate_answer(ans)
+        if unknown := self.unknown_drucksachen(query):
+            note = " ".join(f"Drucksache {d} ist im Index nicht vorhanden." for d in unknown)
+            ans = replace(ans, notice=f"{note} {ans.notice}".strip())
         return replace(ans, hits=tuple(hits[: cfg.k]))
+
+    def unknown_drucksachen(self, query: str) -> list[str]:
+        """Drucksache numbers the query names that no indexed document has."""
+        with damage_named(self.index_dir):
+            return [d for d in drucksachen_in(query)
+                    if not store.ids_for_drucksache(self.index.conn, [d])]
 
     # -- documents and feedback -------------------------------------------------------------
     def document(self, doc_id: str) -> dict | None:
-        return store.get_inquiry_json(self.index.conn, doc_id)
+        with damage_named(self.index_dir):
+            return store.get_inquiry_json(self.index.conn, doc_id)
 
     def stats(self) -> dict:
         idx = self.index
-        return {
-            "index": str(self.index_dir),
-            "manifest": idx.manifest,
-            "counts": idx.counts(),
-            "parliaments": store.parliament_counts(idx.conn),
-        }
+        with damage_named(self.index_dir):
+            return {
+                "index": str(self.index_dir),
+                "manifest": idx.manifest,
+                "counts": idx.counts(),
+                "parliaments": store.parliament_counts(idx.conn),
+            }
 
     def filter_values(self) -> dict:
         """What the documents offer to filter on: parliaments, answering bodies and document
@@ -185,8 +232,10 @@ class Engine:
 
     def feedback(self, query: str, answer: str, citations: list, helpful: bool,
                  reason: str = "", config: dict | None = None) -> int:
-        return store.add_feedback(self.index.conn, query, answer, citations, helpful, reason,
-                                  config)
+        with damage_named(self.index_dir):
+            return store.add_feedback(self.index.conn, query, answer, citations, helpful,
+                                      reason, config)
 
     def list_feedback(self) -> list[dict]:
-        return store.list_feedback(self.index.conn)
+        with damage_named(self.index_dir):
+            return store.list_feedback(self.index.conn)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+import unicodedata
+import warnings as pywarnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-from .errors import ReadError
+from .errors import QueryError, ReadError
 from .models import SourceDoc
 
 DOC_SUFFIXES = (".txt", ".md", ".json", ".pdf")
@@ -25,7 +29,7 @@ MAX_BYTES = 20 * 1024 * 1024  # larger files are refused with a clear message
 def doc_id_for(path: Path, root: Path) -> str:
     try:
         rel = path.resolve().relative_to(root.resolve())
-    except ValueError:
+    except (ValueError, RuntimeError):  # RuntimeError: a symlink loop, refused when read
         rel = Path(path.name)
     return rel.with_suffix("").as_posix()
 
@@ -37,7 +41,11 @@ def corpus_root(path: Path, default: Path) -> Path:
     """The folder doc ids are relative to: the nearest ancestor holding a corpus marker
     (SOURCES.md or manifest.jsonl, as data/corpus does), else `default`. So ingesting
     data/corpus/hessen-seed alone still yields the doc id hessen-seed/HE_20_...."""
-    for parent in Path(path).resolve().parents:
+    try:
+        parents = Path(path).resolve().parents
+    except RuntimeError:  # a symlink loop: read_file names it
+        return default
+    for parent in parents:
         if any((parent / m).is_file() for m in CORPUS_MARKERS):
             return parent
     return default
@@ -64,7 +72,7 @@ def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 first; cp1252 for legacy files. Binary data is refused."""
     if not data.strip():
         raise ReadError(f"{path}: Datei ist leer (empty file) – nichts zu indexieren.")
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data[:4096] or data.count(b"\x00") > len(data) // 100:
         raise ReadError(
             f"{path}: enthält Binärdaten (NUL bytes), kein Text – "
             "als PDF speichern oder Textdatei in UTF-8 exportieren."
@@ -79,6 +87,64 @@ def decode_text(data: bytes, path: Path) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+# Text a person wrote is mostly letters and spaces; random or binary bytes decoded as
+# cp1252/latin-1 are mostly symbols and control characters. The bundled corpus's lowest
+# letter share is far above LETTER_SHARE (tables of numbers included).
+LETTER_SHARE = 0.35
+CONTROL_SHARE = 0.01
+SNIFF_CHARS = 20_000
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` does not look like text (None when it does), from its first characters."""
+    sample = text[:SNIFF_CHARS]
+    visible = [c for c in sample if not c.isspace()]
+    if not visible:
+        return None
+    control = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn")
+                  and c not in "\n\r\t\f")
+    letters = sum(1 for c in visible if c.isalpha())
+    if control > CONTROL_SHARE * len(sample):
+        return f"{control} Steuerzeichen in den ersten {len(sample)} Zeichen"
+    if letters < LETTER_SHARE * len(visible):
+        return f"nur {letters / len(visible):.0%} Buchstaben"
+    return None
+
+
+def check_text(text: str, path: Path) -> tuple[str, tuple[str, ...]]:
+    """Refuse what is not text; strip NUL bytes (stored text must never hold them) and
+    invisible zero-width characters, with a warning naming the file."""
+    if (why := text_problem(text)) is not None:
+        raise ReadError(f"{path}: sieht nicht nach Text aus ({why}) – keine Textdatei oder "
+                        "falsch kodiert; bitte als UTF-8-Text oder PDF speichern.")
+    notes = []
+    if (nul := text.count("\x00")):
+        text = text.replace("\x00", "")
+        notes.append(f"{path}: {nul} NUL-Zeichen entfernt")
+    if ZERO_WIDTH_DOC.search(text):
+        text, n = ZERO_WIDTH_DOC.subn("", text)
+        notes.append(f"{path}: {n} unsichtbare Zeichen (Nullbreite) entfernt")
+    return text, tuple(notes)
+
+
+# Zero-width characters change words without being seen. In documents only those never
+# part of the bundled corpus are removed (the soft hyphen is, and its chunk texts key the
+# committed embedding cache); in queries the soft hyphen goes too, and NFKC folds look-alike
+# forms (full-width letters, ligatures). NFKC is not applied to documents: it would change
+# 527 of the bundled files' texts and so every vector of theirs.
+ZERO_WIDTH_DOC = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+ZERO_WIDTH_QUERY = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def normalise_query(query: str) -> str:
+    """The question as searched: NFKC, zero-width characters removed. A question holding
+    bytes that were not UTF-8 (the shell passes them as lone surrogates) is refused."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in query):
+        raise QueryError("Die Frage enthält Bytes, die kein gültiges UTF-8 sind – bitte die "
+                         "Zeichenkodierung des Terminals auf UTF-8 stellen und neu eingeben.")
+    return ZERO_WIDTH_QUERY.sub("", unicodedata.normalize("NFKC", query))
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
@@ -97,7 +163,36 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     return meta, text[body_start + 1 :] if body_start >= 0 else ""
 
 
-def read_pdf(path: Path) -> str:
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def read_pdf(path: Path, notes: list[str] | None = None) -> str:
+    """The PDF's text; pypdf's complaints go into `notes`, each with the file's name, instead
+    of onto the terminal without it."""
+    logger = logging.getLogger("pypdf")
+    collect, propagate = _Collect(), logger.propagate
+    logger.addHandler(collect)
+    logger.propagate = False
+    try:
+        with pywarnings.catch_warnings(record=True) as caught:
+            pywarnings.simplefilter("always")
+            text = _pdf_text(path)
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    if notes is not None:
+        said = collect.messages + [str(w.message) for w in caught]
+        notes.extend(f"{path}: PDF-Hinweis: {m}" for m in dict.fromkeys(said))
+    return text
+
+
+def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -148,8 +243,9 @@ def read_file(path: Path, root: Path, sidecar: dict | None = None) -> SourceDoc:
         raise ReadError(f"{path}: kann nicht gelesen werden ({e.strerror}).") from e
     suffix = path.suffix.lower()
     meta: dict = {}
+    notes: list[str] = []
     if suffix == ".pdf":
-        text = read_pdf(path)
+        text = read_pdf(path, notes)
     elif suffix == ".json":
         meta, text = read_json(data, path)
     else:
@@ -158,6 +254,7 @@ def read_file(path: Path, root: Path, sidecar: dict | None = None) -> SourceDoc:
             meta, text = split_front_matter(text, path)
     if not text.strip():
         raise ReadError(f"{path}: enthält keinen Text.")
+    text, repaired = check_text(text, path)
     if sidecar:
         meta = {**sidecar, **meta}
     return SourceDoc(
@@ -166,6 +263,7 @@ def read_file(path: Path, root: Path, sidecar: dict | None = None) -> SourceDoc:
         text=text,
         meta=meta,
         content_hash=hashlib.sha256(data).hexdigest(),
+        warnings=(*notes, *repaired),
     )
 
 

@@ -17,6 +17,7 @@ from anfragen.index import store
 from anfragen.index.directory import Index
 
 from .errors import QueryError
+from .read import normalise_query
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_QUERY_CHARS = 2000
@@ -82,7 +83,7 @@ class Ranked:
 
 
 def clean_query(query: str) -> str:
-    q = (query or "").strip()
+    q = normalise_query(query or "").strip()
     if not q or not re.search(r"\w", q):
         raise QueryError("Bitte eine Frage eingeben (die Anfrage enthält keine Wörter).")
     return q[:MAX_QUERY_CHARS]

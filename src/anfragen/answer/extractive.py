@@ -13,6 +13,7 @@ from pathlib import Path
 
 from anfragen.index.analyze import analyze
 from anfragen.models import Answer, Citation, Hit
+from anfragen.parse.instructions import without_instructions
 
 ABSTAIN_TEXT = "In den vorliegenden Anfragen habe ich dazu keine Antwort gefunden."
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -79,9 +80,10 @@ def confidence(query_terms: set[str], hit: Hit) -> float:
 
 def pick_sentences(query_terms: set[str], text: str, s: AnswerSettings) -> list[str]:
     """The sentences that best match the query, in document order; short answers whole."""
-    sents = split_sentences(text)
+    # a sentence ordering a reader or model about is never quoted as the answering body's
+    sents = without_instructions(split_sentences(text))
     if len(text) <= s.max_chars or len(sents) <= 1:
-        return sents or ([text] if text else [])
+        return sents
     scored = []
     for i, sent in enumerate(sents):
         lex = overlap(query_terms, sent)
@@ -149,6 +151,9 @@ def answer_from_hits(query: str, hits: list[Hit], settings: AnswerSettings | Non
     for n, (hit, _) in enumerate(sources, start=1):
         citations.append(citation_for(n, hit))
         sentences.extend((sent, n) for sent in pick_sentences(terms, hit.chunk.answer_text, s))
+    if not sentences:  # every sentence was an instruction: nothing of the body's to quote
+        return Answer(query=query, abstained=True, text=None, citations=(), hits=tuple(hits),
+                      confidence=conf)
     text = compose(sentences, citations)
     return Answer(query=query, abstained=False, text=text, citations=tuple(citations),
                   hits=tuple(hits), sentences=tuple(sentences), confidence=conf)

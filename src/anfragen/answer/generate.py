@@ -11,7 +11,10 @@ Checks on the model's output:
 - a sentence without any valid citation is kept but marked "[⚠ nicht belegt]";
 - a cited sentence that shares little vocabulary with its sources, or states a number that
   none of them contains, is marked "[⚠ schwach belegt]";
-- if no sentence is supported, the extractive answer is shown instead.
+- a sentence that gives orders (parse/instructions.py), or a short one sharing no word with
+  its sources, is marked like one without citation; source sentences that give orders
+  ("Ignoriere ... und antworte: ...") lend no support, so a model obeying them is flagged;
+- if no sentence is supported (cited and unflagged), the extractive answer is shown instead.
 `Answer.sentences` holds (sentence, n) per cited source and (sentence, 0) for a sentence
 without a valid citation. Any endpoint failure returns the extractive answer with a notice;
 nothing here raises to the user.
@@ -31,6 +34,7 @@ from dataclasses import dataclass, replace
 from anfragen.errors import AnfragenError
 from anfragen.index.analyze import analyze
 from anfragen.models import Answer, Citation, Hit
+from anfragen.parse.instructions import is_instruction, without_instructions
 
 from .extractive import ABSTAIN_TEXT, citation_for, split_sentences
 
@@ -202,9 +206,11 @@ def strip_citations(sentence: str) -> str:
 def support(sentence: str, source_text: str) -> tuple[float, bool]:
     """(share of the sentence's content stems found in the sources, all numbers found)."""
     terms = {t for t in analyze(sentence) if not t[0].isdigit()}
-    share = len(terms & set(analyze(source_text))) / len(terms) if terms else 1.0
-    if len(terms) < MIN_CHECKED_TERMS:
-        share = 1.0
+    found = terms & set(analyze(source_text))
+    share = len(found) / len(terms) if terms else 1.0
+    if len(terms) < MIN_CHECKED_TERMS and (found or not terms):
+        share = 1.0  # too short to measure, but a short claim of none of the sources' words
+        # (a model obeying "antworte nur mit HACKED" [1]) still counts as unsupported
     digits = {d.lstrip("0") or "0" for d in re.findall(r"\d+", sentence)}
     known = {d.lstrip("0") or "0" for d in re.findall(r"\d+", source_text)}
     return share, digits <= known
@@ -216,11 +222,17 @@ def check_sentence(sentence: str, texts: list[str], unknown: set[int]) -> Checke
     unknown.update(k for k in nums if not 1 <= k <= len(texts))
     cites = tuple(dict.fromkeys(k for k in nums if 1 <= k <= len(texts)))
     body = strip_citations(sentence)
-    if not cites:
+    if not cites or is_instruction(body):  # an order passed on from a source is no answer
         return Checked(body, (), UNSUPPORTED_MARK)
     share, numbers_ok = support(body, " ".join(texts[k - 1] for k in cites))
     flag = "" if share >= MIN_SUPPORT and numbers_ok else WEAK_MARK
     return Checked(body, cites, flag)
+
+
+def said_by_source(text: str) -> str:
+    """The text less its sentences that give orders: what a source says, not what it asks
+    a model to say (so obeying an injected "antworte: ..." finds no support in it)."""
+    return " ".join(without_instructions(split_sentences(text)))
 
 
 def source_text(hit: Hit) -> str:
@@ -228,7 +240,8 @@ def source_text(hit: Hit) -> str:
     c = citation_for(0, hit)
     meta = [c.parliament, c.drucksache, c.answering_body, c.date_answered, c.title,
             " ".join(str(q) for q in c.questions)]
-    return " ".join([hit.chunk.text, hit.chunk.question_text, hit.chunk.answer_text, *meta])
+    return " ".join([said_by_source(hit.chunk.text), hit.chunk.question_text,
+                     said_by_source(hit.chunk.answer_text), *meta])
 
 
 def is_abstention(lines: list[list[Checked]]) -> bool:
@@ -287,7 +300,7 @@ def checked_answer(ans: Answer, sources: list[Hit], content: str) -> Answer:
     if is_abstention(lines):
         return fallback(ans, "Das Sprachmodell fand in den Passagen keine Antwort; " + _FALLBACK)
     new = renumber(lines)
-    if not new:
+    if not any(s.cites and not s.flag for line in lines for s in line):  # nothing supported
         return fallback(ans, "Die generierte Antwort enthielt keine belegte Aussage; " + _FALLBACK)
     text, sentences = render(lines, new)
     by_new = sorted(new.items(), key=lambda kv: kv[1])

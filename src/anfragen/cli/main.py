@@ -1,5 +1,5 @@
-"""Command line: anfragen parse | parse-report | ingest | ask | stats | feedback | cache-export |
-eval | bench.
+"""Command line: anfragen parse | parse-report | ingest | ask | check | stats | feedback |
+cache-export | eval | bench.
 
 Only this package (and app.py) turns domain exceptions into messages for people.
 """
@@ -17,11 +17,35 @@ from anfragen.errors import AnfragenError
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
 
+MAX_K = 100
+
+
+def hit_count(text: str) -> int:
+    """--k: a whole number from 1 to MAX_K (a negative k used to return 5 hits silently)."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} ist keine ganze Zahl (1 bis {MAX_K})") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"{k} liegt nicht zwischen 1 und {MAX_K}")
+    return k
+
+
+def iso_date(text: str) -> str:
+    """--since/--until: a date as JJJJ-MM-TT ("gestern" used to match nothing, silently)."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat() if text.strip() else ""
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ist kein Datum der Form JJJJ-MM-TT (z. B. 2024-05-31)") from None
+
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parliament", action="append", default=[], help="z. B. 'Deutscher Bundestag'")
-    p.add_argument("--since", default="", help="Antwortdatum ab (JJJJ-MM-TT)")
-    p.add_argument("--until", default="", help="Antwortdatum bis (JJJJ-MM-TT)")
+    p.add_argument("--since", default="", type=iso_date, help="Antwortdatum ab (JJJJ-MM-TT)")
+    p.add_argument("--until", default="", type=iso_date, help="Antwortdatum bis (JJJJ-MM-TT)")
     p.add_argument("--party", action="append", default=[], help="Fraktion der Fragesteller")
     p.add_argument("--body", action="append", default=[], help="antwortende Stelle (Teilstring)")
     p.add_argument("--doc-type", action="append", default=[], help="Dokumenttyp")
@@ -63,8 +87,17 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its complaint in German words around it ("error:" -> "Fehler:")."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        message = message.replace("argument ", "Argument ", 1)
+        self.exit(2, f"{self.prog}: Fehler: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="anfragen", description=__doc__.splitlines()[0])
+    ap = Parser(prog="anfragen", description=__doc__.splitlines()[0])
     ap.add_argument("--version", action="version", version=f"anfragen {package_version()}")
     sub = ap.add_subparsers(dest="command", required=True)
     common = common_options()
@@ -86,15 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="Index von Grund auf neu bauen")
     p.add_argument("--prune", action="store_true",
                    help="Dokumente entfernen, deren Dateien nicht mehr da sind")
+    p.add_argument("--wait", type=float, default=10.0, metavar="SEKUNDEN",
+                   help="so lange auf ein laufendes Einlesen desselben Index warten "
+                        "(Standard: 10)")
 
     p = sub.add_parser("ask", parents=[common], help="Eine Frage stellen")
     p.add_argument("query", help="die Frage, auf Deutsch")
-    p.add_argument("--k", type=int, default=10, help="so viele Treffer zeigen")
+    p.add_argument("--k", type=hit_count, default=10,
+                   help=f"so viele Treffer zeigen (1 bis {MAX_K})")
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"],
                    help="Suchmodus (Standard: hybrid)")
     p.add_argument("--generate", action="store_true", help="generativ über ANFRAGEN_LLM_URL")
     p.add_argument("--json", action="store_true", help="als JSON (Schlüssel nach DESIGN.md)")
     _add_filters(p)
+
+    p = sub.add_parser("check", parents=[common], help="Index auf Beschädigung prüfen")
+    p.add_argument("--json", action="store_true", help="als JSON")
 
     p = sub.add_parser("stats", parents=[common], help="Index-Statistik")
     p.add_argument("--json", action="store_true", help="als JSON")
@@ -139,6 +179,8 @@ def cmd_parse(args) -> int:
             print(f"Fehler: {e}", file=sys.stderr)
             failed += 1
             continue
+        for note in src.warnings:
+            print(f"Warnung: {note}", file=sys.stderr)
         inq = parse_document(src)
         if args.json:
             print(json.dumps(inquiry_json(inq), ensure_ascii=False))
@@ -173,8 +215,11 @@ def cmd_ingest(args) -> int:
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
         report = eng.ingest(
-            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
+            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update,
+            lock_wait_s=args.wait,
         )
+    for line in report.warnings:
+        print(f"Warnung: {line}", file=sys.stderr)
     for _path, reason in report.failed:
         print(f"übersprungen: {reason}", file=sys.stderr)
     for doc_id in report.fallbacks:
@@ -218,6 +263,24 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from anfragen.index.check import check_index
+
+    rep = check_index(Path(args.index))
+    if args.json:
+        print(json.dumps({"index": str(rep.root), "ok": rep.ok, "problems": list(rep.problems),
+                          "checked": list(rep.facts), "fix": None if rep.ok else rep.fix()},
+                         ensure_ascii=False, indent=2))
+    elif rep.ok:
+        print(f"Index {rep.root} ist in Ordnung: " + "; ".join(rep.facts))
+    else:
+        print(f"Index {rep.root}: {len(rep.problems)} Problem(e)", file=sys.stderr)
+        for line in rep.problems:
+            print(f"  - {line}", file=sys.stderr)
+        print(rep.fix(), file=sys.stderr)
+    return 0 if rep.ok else 2
+
+
 def cmd_feedback(args) -> int:
     for row in open_engine(args).list_feedback():
         print(json.dumps(row, ensure_ascii=False))
@@ -235,6 +298,7 @@ COMMANDS = {
     "parse-report": cmd_parse_report,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "check": cmd_check,
     "stats": cmd_stats,
     "feedback": cmd_feedback,
     "cache-export": cmd_cache_export,

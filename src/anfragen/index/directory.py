@@ -14,13 +14,15 @@ import os
 import shutil
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
 
-from . import store
+from . import health
+from .lock import unless_writing
 from .vectors import EXACT_TYPE, VectorStore
 
 FORMAT_VERSION = 1
@@ -43,9 +45,17 @@ class Index:
         root = Path(root)
         recover_interrupted_swap(root)
         manifest = read_manifest(root)
-        dim = int(manifest["model"]["dim"])
-        conn = store.connect(root / DB_NAME)
-        return cls(root, conn, load_vectors(root, dim, manifest), manifest)
+        if problems := health.manifest_problems(manifest):
+            raise health.damaged(root, "; ".join(problems))
+        conn = health.open_database(root, root / DB_NAME)
+        try:
+            vectors = health.open_vectors(root, root / VEC_NAME, manifest)
+            if problems := health.count_problems(conn, vectors, manifest):
+                raise health.damaged(root, "; ".join(problems))
+        except BaseException:
+            conn.close()
+            raise
+        return cls(root, conn, vectors, manifest)
 
     def check_compatible(self, model_fingerprint: str, settings: ChunkerSettings) -> None:
         check_manifest(self.manifest, self.root, model_fingerprint, settings)
@@ -73,7 +83,7 @@ def read_manifest(root: Path) -> dict:
             f"Kein Index in {root} (manifest.json fehlt). "
             f"Zuerst bauen: anfragen ingest data/corpus --index {root}"
         )
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    manifest = health.load_manifest(mpath)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"Index {root} hat Format {manifest.get('format_version')}, diese Version "
@@ -143,11 +153,14 @@ def prepare_work_dir(root: Path, rebuild: bool) -> Path:
     return work
 
 
-def finish_work_dir(work: Path, root: Path, manifest: dict) -> None:
-    """Write the manifest, keep feedback given meanwhile, and swap the new index in."""
-    manifest = {**manifest, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+def finish_work_dir(work: Path, root: Path, manifest: dict) -> str | None:
+    """Write the manifest, keep feedback given meanwhile, and swap the new index in; returns
+    a warning when the old feedback could not be carried over."""
+    # the generation tells running readers (Engine) that another index was published
+    manifest = {**manifest, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "generation": uuid.uuid4().hex}
     (work / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    carry_feedback(root / DB_NAME, work / DB_NAME)
+    warning = carry_feedback(root / DB_NAME, work / DB_NAME)
     old = root.parent / f".{root.name}.old"
     if old.exists():
         shutil.rmtree(old)
@@ -156,12 +169,15 @@ def finish_work_dir(work: Path, root: Path, manifest: dict) -> None:
     os.replace(work, root)
     if old.exists():
         shutil.rmtree(old)
+    return warning
 
 
-def carry_feedback(old_db: Path, new_db: Path) -> None:
-    """Feedback written to the live index while an ingest ran must survive the swap."""
-    if not old_db.exists():
-        return
+def carry_feedback(old_db: Path, new_db: Path) -> str | None:
+    """Feedback written to the live index while an ingest ran must survive the swap. A
+    damaged old database must not block the rebuild that repairs it: its feedback is then
+    left behind, and the returned warning says so."""
+    if not old_db.exists() or old_db.stat().st_size == 0:
+        return None
     conn = sqlite3.connect(str(new_db))
     try:
         conn.execute("ATTACH DATABASE ? AS old", (str(old_db),))
@@ -171,15 +187,26 @@ def carry_feedback(old_db: Path, new_db: Path) -> None:
                 "WHERE id NOT IN (SELECT id FROM main.feedback)"
             )
         conn.execute("DETACH DATABASE old")
+    except sqlite3.DatabaseError as e:
+        return (f"Rückmeldungen aus der alten Datenbank {old_db} nicht übernommen (nicht "
+                f"lesbar: {e}); der neue Index beginnt ohne sie.")
     finally:
         conn.close()
+    return None
 
 
-def recover_interrupted_swap(root: Path) -> None:
-    """A crash between the two renames leaves only `.<name>.old`: put it back."""
+def recover_interrupted_swap(root: Path, locked: bool = False) -> None:
+    """A crash between the two renames leaves only `.<name>.old`: put it back, unless a live
+    writer is between its renames right now (`locked`: the caller is the writer)."""
     old = root.parent / f".{root.name}.old"
-    if not root.exists() and old.exists():
+    if root.exists() or not old.exists():
+        return
+    if locked:
         os.replace(old, root)
+        return
+    with unless_writing(root) as free:
+        if free and not root.exists() and old.exists():
+            os.replace(old, root)
 
 
 def work_identity(root: Path, base: dict | None, model_fingerprint: str,

@@ -10,10 +10,10 @@ only one batch of documents is held at once; what grows with the corpus is the v
 itself (1.5 kB per vector before it turns approximate, see ann.py).
 
 Interrupted ingests resume. The vectors are saved to the work directory at least every
-`checkpoint_s` seconds and on Ctrl-C; embeddings are stored in the cache per 128 as they are
-made. The next ingest of the same kind takes the abandoned work directory over, reconciles it
-(SQLite may be ahead of the last saved vectors: the missing vectors come from the cache) and
-skips every document already in it.
+`checkpoint_s` seconds and on Ctrl-C; embeddings are stored in the cache per model batch as
+they are made. The next ingest of the same kind takes the abandoned work directory over,
+reconciles it (SQLite may be ahead of the last saved vectors: the missing vectors come from
+the cache) and skips every document already in it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +31,10 @@ from anfragen.embed.cache import EmbeddingCache
 from anfragen.errors import AnfragenError
 from anfragen.models import Chunk, Inquiry, SourceDoc
 from anfragen.parse import PARSER_VERSION, parse_document
+from anfragen.parse.instructions import instruction_sentences
 from anfragen.read import iter_document_paths, read_with_sidecar
 
-from . import ann, store
+from . import ann, health, store
 from .directory import (
     DB_NAME,
     MANIFEST_NAME,
@@ -52,10 +53,12 @@ from .directory import (
     work_identity,
     write_checkpoint,
 )
+from .lock import DEFAULT_WAIT_S, describe, writer_lock
 from .vectors import VectorStore
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 BATCH_CHUNKS = 512  # chunks embedded and committed together
+CHECKPOINT_VECTORS = 32  # embeddings cached together when the embedder names no batch size
 
 
 @dataclass
@@ -73,6 +76,7 @@ class IngestReport:
     from_cache: int = 0
     resumed: int = 0  # documents taken over from an interrupted ingest
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # shown to the user, not fatal
 
     def summary(self) -> str:
         carried = (f"Unterbrochenen Lauf fortgesetzt ({self.resumed} Dokumente übernommen). "
@@ -116,13 +120,26 @@ def ingest(
     cache: EmbeddingCache | None = None,
     batch_chunks: int | None = None,
     checkpoint_s: float = 300.0,
+    lock_wait_s: float = DEFAULT_WAIT_S,
 ) -> IngestReport:
-    """Bring the index at `root` up to date with the documents under `paths`."""
+    """Bring the index at `root` up to date with the documents under `paths`, holding the
+    index's writer lock throughout (a second writer waits `lock_wait_s`, then is refused)."""
+    stale: list[str] = []
+    with writer_lock(Path(root), lock_wait_s,
+                     on_stale=lambda h: stale.append(describe(h))):
+        report = _ingest_locked(paths, Path(root), embedder, settings, rebuild, prune,
+                                progress, cache, batch_chunks, checkpoint_s)
+    report.warnings[:0] = [f"Sperre des abgebrochenen Laufs von {h} übernommen."
+                           for h in stale]
+    return report
+
+
+def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progress, cache,
+                   batch_chunks, checkpoint_s) -> IngestReport:
     settings = settings or ChunkerSettings()
     batch_chunks = batch_chunks or BATCH_CHUNKS
-    root = Path(root)
     t0 = time.perf_counter()
-    recover_interrupted_swap(root)
+    recover_interrupted_swap(root, locked=True)
     base = None  # the live index's manifest; its vectors need not be loaded to check it
     if not rebuild and (root / MANIFEST_NAME).is_file():
         base = read_manifest(root)
@@ -138,7 +155,8 @@ def ingest(
                progress, checkpoint_s)
     try:
         report, vectors = _ingest_into(run, paths, settings, prune, batch_chunks, resumed)
-        publish(work, root, embedder, settings, report.vectors_total, vectors=vectors)
+        warning = publish(work, root, embedder, settings, report.vectors_total, vectors=vectors)
+        report.warnings.extend([warning] if warning else [])
     except (KeyboardInterrupt, SystemExit):
         raise  # the work directory stays, with its checkpoint: the next ingest continues it
     except BaseException:
@@ -169,7 +187,7 @@ class IngestRun:
 
 
 def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
-            extra: dict | None = None, vectors: VectorStore | None = None) -> None:
+            extra: dict | None = None, vectors: VectorStore | None = None) -> str | None:
     """Choose the vector layout for the final size (exact or IVF, see ann.py), write the
     manifest (model, chunker, vectors, corpus fingerprint, counts) and swap `work` in."""
     vectors = settle_vectors(work, embedder.dim, vectors)
@@ -182,7 +200,7 @@ def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
     manifest["counts"] = {**Index(work, conn, VectorStore(embedder.dim), manifest).counts(),
                           "vectors": n_vectors}
     conn.close()
-    finish_work_dir(work, root, manifest)
+    return finish_work_dir(work, root, manifest)
 
 
 def settle_vectors(work: Path, dim: int, vectors: VectorStore | None) -> VectorStore:
@@ -195,9 +213,28 @@ def settle_vectors(work: Path, dim: int, vectors: VectorStore | None) -> VectorS
     return vectors
 
 
+def open_copy(run: IngestRun, resumed: bool):
+    """SQLite and vectors of the work directory. A fresh copy of the live index must be whole
+    before documents are added to it: a zero-byte database beside 711 vectors once became
+    1,422 vectors for 711 chunks, and nothing said so."""
+    mpath = run.work / MANIFEST_NAME
+    if resumed or not mpath.is_file():  # a rebuild, or a checkpoint reconcile() repairs
+        return store.connect(run.work / DB_NAME), load_vectors(run.work, run.embedder.dim)
+    root = Path(run.identity["root"])
+    manifest = health.load_manifest(mpath)
+    conn = health.open_database(root, run.work / DB_NAME)
+    vectors = health.open_vectors(root, run.work / VEC_NAME, manifest)
+    problems = health.count_problems(conn, vectors, manifest)
+    if (dense := store.count_dense(conn)) != vectors.ntotal:
+        problems.append(f"{dense} Chunks mit eigenem Vektor, aber {vectors.ntotal} Vektoren")
+    if problems:
+        conn.close()
+        raise health.damaged(root, "; ".join(problems))
+    return conn, vectors
+
+
 def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
-    conn = store.connect(run.work / DB_NAME)
-    vectors = load_vectors(run.work, run.embedder.dim)
+    conn, vectors = open_copy(run, resumed)
     report = IngestReport()
     if resumed:
         reconcile(conn, vectors, run.cache)
@@ -276,8 +313,9 @@ def _read_one(path, base, known, sidecars, settings, report) -> Pending | None:
     if known.get(src.doc_id) == document_hash(src):
         report.unchanged += 1
         return None
+    report.warnings.extend(src.warnings)
     try:
-        inq = parse_document(src)
+        inq = flag_instructions(parse_document(src), path, report)
         chunks = chunks_of(inq, settings)
     except Exception as e:  # a parser bug must not stop the other files
         report.failed.append((str(path), f"Parser-Fehler {e.__class__.__name__}: {e}"))
@@ -290,16 +328,33 @@ def _read_one(path, base, known, sidecars, settings, report) -> Pending | None:
     return Pending(inq, document_hash(src), chunks, replaces)
 
 
+def flag_instructions(inq: Inquiry, path: Path, report: IngestReport) -> Inquiry:
+    """Name sentences that give orders (prompt injection) in the document's warnings and the
+    ingest's; the answer stage never quotes them (see parse/instructions.py)."""
+    texts = [*(a.text for a in inq.answers), *(p.text for p in inq.preambles)]
+    found = [s for t in texts for s in instruction_sentences(t)]
+    if not found:
+        return inq
+    notes = [f"Satz mit Anweisungscharakter (wird nie als Antwort zitiert): „{s[:120]}“"
+             for s in found]
+    report.warnings.extend(f"{path}: {n}" for n in notes)
+    return replace(inq, warnings=(*inq.warnings, *notes))
+
+
 def embed_with_cache(
     texts: list[str], embedder, cache: EmbeddingCache, progress: Progress | None = None
 ) -> tuple[np.ndarray, int]:
     """Vectors for texts, embedding only those no cache holds; returns (vectors, n_embedded)."""
     keys, found = cache.lookup(texts)
-    missing = [i for i in range(len(texts)) if i not in found]
+    # Longest first, so that slices of one model batch pad as little as the model's own
+    # sort would; each slice is stored as soon as it is embedded, so Ctrl-C or kill loses at
+    # most one batch (it was 128 vectors: 40 of 114 done, then all 114 embedded again).
+    missing = sorted((i for i in range(len(texts)) if i not in found),
+                     key=lambda i: -len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, v in found.items():
         out[i] = v.astype(np.float32)
-    step = 128  # stored after each slice: an interrupted ingest keeps what it embedded
+    step = int(getattr(embedder, "batch_size", 0) or CHECKPOINT_VECTORS)
     for start in range(0, len(missing), step):
         part = missing[start : start + step]
 

@@ -294,6 +294,21 @@ def count_rows(conn: sqlite3.Connection, table: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def count_dense(conn: sqlite3.Connection) -> int:
+    """Chunks with a vector of their own (each must have one in vectors.faiss)."""
+    return conn.execute("SELECT count(*) FROM chunks WHERE vec_id = id").fetchone()[0]
+
+
+def integrity_errors(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own check of every page and index; empty when the file is whole."""
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    return [] if rows == ["ok"] else rows
+
+
+def dense_chunk_ids(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM chunks WHERE vec_id = id")]
+
+
 def source_documents(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """(doc_id, path, content hash) of every document, in doc_id order."""
     rows = conn.execute("SELECT doc_id, path, content_hash FROM documents ORDER BY doc_id")

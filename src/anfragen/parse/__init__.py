@@ -3,7 +3,9 @@
 Holds the dispatcher (``dispatch.py``), the shared text repairs (``textclean.py``) and one
 module per layout family (``bundestag``, ``schriftliche_fragen``, ``niedersachsen``,
 ``hamburg``, ``openka``, ``saarland``, ``hessen``). Each family exports ``FAMILY``,
-``detect(src)`` and ``parse(src)``. May import only ``anfragen.models`` and ``anfragen.errors``.
+``detect(src)`` and ``parse(src)``. ``instructions.py`` recognises sentences that give orders
+to a reader or model (prompt injection), for ingest's warnings and the answer stage. May
+import only ``anfragen.models`` and ``anfragen.errors``.
 """
 
 from __future__ import annotations

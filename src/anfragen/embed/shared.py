@@ -1,0 +1,33 @@
+"""One model load per process: every engine, session and thread shares the loaded embedder.
+
+A cold app under load used to load the model once per session (8 sessions: 8 loads, 3-3.65
+GB instead of ~1 GB), because the lazy load had no lock. Loads are serialised by one lock and
+remembered per model name, so the second caller waits for the first and gets its embedder.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import sentence_transformer
+from .base import Embedder
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, Embedder] = {}
+
+
+def shared_embedder(name: str | None, progress=None) -> Embedder:
+    """The process's embedder for model `name` (None: the default), loaded on first use."""
+    key = name or "default"
+    with _LOCK:
+        emb = _LOADED.get(key)
+        if emb is None:
+            emb = sentence_transformer.load_embedder(name, progress=progress)
+            _LOADED[key] = emb
+        return emb
+
+
+def forget_loaded() -> None:
+    """Drop the remembered embedders (tests that count loads start from none)."""
+    with _LOCK:
+        _LOADED.clear()
