@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port, wait_healthy
+from support import free_port, lenient_calibration, wait_healthy
 
 from anfragen.pipeline import Engine
 
@@ -21,20 +21,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SEED_QUERY = "Können hessische Kommunen HessenConnect 2.0 nutzen?"
-
-
-def lenient_calibration(tmp: Path) -> Path:
-    """A sitecustomize that lowers the abstention threshold for the FakeEmbedder's scores
-    (its cosines are not the real model's) inside the streamlit subprocess only."""
-    (tmp / "sitecustomize.py").write_text(
-        "import json, pathlib, anfragen.answer.extractive as a\n"
-        f"p = pathlib.Path({str(tmp / 'calibration.json')!r})\n"
-        "d = json.loads(a.CALIBRATION_FILE.read_text()) if a.CALIBRATION_FILE.is_file() else {}\n"
-        "p.write_text(json.dumps({**d, 'threshold': 0.4}))\n"
-        "a.CALIBRATION_FILE = p\n",
-        encoding="utf-8",
-    )
-    return tmp
 
 
 @pytest.fixture(scope="module")

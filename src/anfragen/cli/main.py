@@ -1,5 +1,5 @@
 """Command line: anfragen parse | parse-report | ingest | ask | stats | feedback | cache-export |
-eval | bench.
+eval | bench | serve.
 
 Only this package (and app.py) turns domain exceptions into messages for people.
 """
@@ -16,6 +16,7 @@ from anfragen.errors import AnfragenError
 
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
+from .serve import add_serve_parser, cmd_serve
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub, common)
     add_bench_parser(sub, common)
+    add_serve_parser(sub, common)
     return ap
 
 
@@ -239,6 +241,7 @@ COMMANDS = {
     "cache-export": cmd_cache_export,
     "eval": lambda args: cmd_eval(args, open_engine),
     "bench": lambda args: cmd_bench(args, open_engine),
+    "serve": lambda args: cmd_serve(args, open_engine),
 }
 
 if __name__ == "__main__":
