@@ -13,13 +13,18 @@ from anfragen.index import store
 from anfragen.index.directory import MANIFEST_NAME, Index
 from anfragen.index.ingest import IngestReport, Progress, ingest
 
+from . import paths
 from .chunk import ChunkerSettings
-from .errors import IndexDamagedError, IndexMissingError
+from .errors import IndexDamagedError, IndexMissingError, ReadError
 from .models import Answer, Hit
 from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
 
 DEFAULT_INDEX = Path("index")
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+DEFAULT_CORPUS = paths.bundled("corpus")  # the checkout's data/corpus or the wheel's copy
+
+
+def paths_searched() -> list[Path]:
+    return paths.data_dirs()
 
 
 @dataclass
@@ -72,6 +77,13 @@ class Engine:
         progress: Progress | None = None,
     ) -> IngestReport:
         self.close()
+        if not paths and not DEFAULT_CORPUS.exists():
+            raise ReadError(
+                f"Der mitgelieferte Korpus fehlt (gesucht in: "
+                f"{', '.join(str(d) for d in paths_searched())}). Ihn aus dem Repository "
+                f"(data/corpus) nach {DEFAULT_CORPUS} kopieren, ANFRAGEN_DATA auf einen Ordner "
+                "mit corpus/ setzen oder Ordner nennen: anfragen ingest ORDNER"
+            )
         report = ingest(
             [Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
             self.get_embedder(), self.settings, rebuild=rebuild, prune=prune, progress=progress,
@@ -173,15 +185,17 @@ class Engine:
 
     def export_embeddings(self, dest: Path | None = None) -> tuple[int, list]:
         """Write this index's vectors into the embedding cache folder `dest` (default: the
-        bundled data/embeddings); returns the number of vectors and the files rewritten."""
-        from anfragen.embed.cache import BUNDLED_DIR, export_bundled, text_key
+        data/embeddings of a checkout, else the user data directory); returns the number of
+        vectors and the files rewritten."""
+        from anfragen.embed.cache import export_bundled, text_key
 
         idx = self.index
         fp = idx.manifest["model"]["fingerprint"]
         rows = store.dense_chunk_texts(idx.conn)
         vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
         keys = [text_key(fp, text) for _, text in rows]
-        return len(keys), export_bundled(keys, vecs, dest or BUNDLED_DIR, fp)
+        return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
+                                      fp)
 
     def feedback(self, query: str, answer: str, citations: list, helpful: bool,
                  reason: str = "", config: dict | None = None) -> int:

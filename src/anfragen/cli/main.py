@@ -1,5 +1,5 @@
 """Command line: anfragen parse | parse-report | ingest | ask | stats | feedback | cache-export |
-eval | bench | serve.
+eval | bench | serve | app.
 
 Only this package (and app.py) turns domain exceptions into messages for people.
 """
@@ -17,6 +17,7 @@ from anfragen.errors import AnfragenError
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
 from .serve import add_serve_parser, cmd_serve
+from .webapp import add_app_parser, cmd_app
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -104,11 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cache-export", parents=[common],
                        help="Embedding-Cache des Index nach data/embeddings")
-    p.add_argument("--to", type=Path, default=None, help="Zielordner (Standard: data/embeddings)")
+    p.add_argument("--to", type=Path, default=None,
+                   help="Zielordner (Standard: data/embeddings im Checkout, installiert: "
+                        "embeddings im Datenverzeichnis, siehe README)")
 
     add_eval_parser(sub, common)
     add_bench_parser(sub, common)
     add_serve_parser(sub, common)
+    add_app_parser(sub, common)
     return ap
 
 
@@ -242,6 +246,7 @@ COMMANDS = {
     "eval": lambda args: cmd_eval(args, open_engine),
     "bench": lambda args: cmd_bench(args, open_engine),
     "serve": lambda args: cmd_serve(args, open_engine),
+    "app": cmd_app,
 }
 
 if __name__ == "__main__":

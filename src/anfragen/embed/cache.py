@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "embeddings"
+from anfragen import paths
+
+BUNDLED_DIR = paths.bundled("embeddings")  # the checkout's data/embeddings or the wheel's copy
 
 
 def cache_root() -> Path:
