@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from anfragen.index import store
-from anfragen.index.directory import MANIFEST_NAME, Index
+from anfragen.index.directory import DB_NAME, MANIFEST_NAME, Index
 from anfragen.index.ingest import IngestReport, Progress, ingest
 
 from . import paths
 from .chunk import ChunkerSettings
 from .errors import IndexDamagedError, IndexMissingError, ReadError
+from .feedback import FILE_NAME as FEEDBACK_FILE
+from .feedback import FeedbackStore
 from .models import Answer, Hit
 from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
 
@@ -34,6 +36,7 @@ class Engine:
     embedder: object | None = None  # injected (tests: FakeEmbedder)
     settings: ChunkerSettings = field(default_factory=ChunkerSettings)
     _index: Index | None = None
+    _feedback: FeedbackStore | None = None
 
     @classmethod
     def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
@@ -70,6 +73,9 @@ class Engine:
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._feedback is not None:
+            self._feedback.close()
+            self._feedback = None
 
     # -- ingest -----------------------------------------------------------------------------
     def ingest(
@@ -197,10 +203,25 @@ class Engine:
         return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
                                       fp)
 
-    def feedback(self, query: str, answer: str, citations: list, helpful: bool,
-                 reason: str = "", config: dict | None = None) -> int:
-        return store.add_feedback(self.index.conn, query, answer, citations, helpful, reason,
-                                  config)
+    def feedback_path(self) -> Path:
+        """$ANFRAGEN_FEEDBACK, else feedback.sqlite beside the index folder: outside it, so
+        that rebuilding or deleting the index never touches the feedback."""
+        env = os.environ.get("ANFRAGEN_FEEDBACK")
+        return Path(env) if env else Path(self.index_dir).resolve().parent / FEEDBACK_FILE
 
-    def list_feedback(self) -> list[dict]:
-        return store.list_feedback(self.index.conn)
+    @property
+    def feedback_store(self) -> FeedbackStore:
+        if self._feedback is None:
+            # feedback older versions kept in the index is copied over (once per row)
+            self._feedback = FeedbackStore.open(self.feedback_path(),
+                                                Path(self.index_dir) / DB_NAME)
+        return self._feedback
+
+    def feedback(self, query: str, answer: str, citations: list, helpful: bool,
+                 reason: str = "", config: dict | None = None, session: str = "") -> int:
+        return self.feedback_store.add(query, answer, citations, helpful, reason, config,
+                                       session)
+
+    def list_feedback(self, session: str | None = None) -> list[dict]:
+        """Every visitor's feedback (the operator's overview), or one session's own."""
+        return self.feedback_store.list(session)
