@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.resources
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -38,5 +37,7 @@ def cmd_app(args) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_script()),
            "--server.address", args.host, "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"anfragen: http://{args.host}:{args.port}", file=sys.stderr)
-    return subprocess.call(cmd, env=env)
+    print(f"anfragen: http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    # streamlit takes this process over, so a stop signal reaches the server itself
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
