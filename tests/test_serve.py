@@ -129,3 +129,23 @@ def test_missing_index_is_503(tmp_path, env) -> None:
             got = client.get(path)
             assert got.status_code == 503, path
             assert "anfragen ingest" in got.json()["error"]
+
+
+@pytest.mark.slow
+def test_seed_question_over_http_with_the_real_model(tmp_path) -> None:
+    """The real e5 model and calibration: the seed question is answered with a citation."""
+    from support import CORPUS
+
+    from anfragen.pipeline import Engine
+
+    index = tmp_path / "index"
+    Engine(index_dir=index).ingest([CORPUS / "hessen-seed", CORPUS / "hamburg-ska-archiv-md"])
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "anfragen.cli", "serve", "--index", str(index),
+           "--port", str(port)]
+    with serving(cmd, f"{url}/health", dict(os.environ), tmp_path / "log"), \
+            httpx.Client(base_url=url, timeout=120) as client:
+        body = client.get("/ask", params={"q": SEED}).json()
+    assert not body["abstained"], body["message"]
+    assert body["citations"][0]["doc_id"].startswith("hessen-seed/")

@@ -165,7 +165,9 @@ class Service:
                         self.engine.index_dir)
             return
         try:
-            self.call(lambda: (self.engine.get_embedder(), self.engine.index))
+            # one search loads what the first query would otherwise wait for (model,
+            # vectors, BM25 term statistics)
+            self.call(self.engine.search, "Anfrage", RetrievalConfig(k=1))
         except AnfragenError as e:  # reported now and again on every request (503)
             log.warning("Index oder Modell nicht bereit: %s", e)
 
