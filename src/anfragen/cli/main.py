@@ -1,5 +1,5 @@
 """Command line: anfragen parse | parse-report | ingest | ask | stats | feedback | cache-export |
-eval | bench | serve | app.
+eval | bench | serve | app | fetch.
 
 Only this package (and app.py) turns domain exceptions into messages for people.
 """
@@ -16,6 +16,7 @@ from anfragen.errors import AnfragenError
 
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
+from .fetch import add_fetch_parser, cmd_fetch
 from .serve import add_serve_parser, cmd_serve
 from .webapp import add_app_parser, cmd_app
 
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_parser(sub, common)
     add_serve_parser(sub, common)
     add_app_parser(sub, common)
+    add_fetch_parser(sub, common)
     return ap
 
 
@@ -247,6 +249,7 @@ COMMANDS = {
     "bench": lambda args: cmd_bench(args, open_engine),
     "serve": lambda args: cmd_serve(args, open_engine),
     "app": cmd_app,
+    "fetch": lambda args: cmd_fetch(args, open_engine),
 }
 
 if __name__ == "__main__":
