@@ -308,7 +308,7 @@ def test_a_permalink_reproduces_question_and_filters(index: Path) -> None:
     assert any("HessenConnect" in h.proto.body for h in at.get("html")
                if "anf-card" in h.proto.body)
     lines = [c.value for c in at.code]
-    assert lines and lines[0].startswith("Hessischer Landtag, hessen-seed/")
+    assert lines and lines[0].startswith("Hessischer Landtag, „HessenConnect 2.0 kann")
     assert "Antwort der Ministerin für Digitale Strategie" in lines[0]
     assert at.query_params["q"] == SEED_QUERY  # the URL keeps what is shown
 

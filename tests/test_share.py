@@ -27,6 +27,13 @@ def test_citation_line_as_a_journalist_would_write_it() -> None:
                                     "Senats, Fragen 3 und 4")
 
 
+def test_without_drucksache_the_title_names_the_document() -> None:
+    from dataclasses import replace
+
+    assert ui.full_citation(replace(C1, drucksache="")).startswith(
+        "Deutscher Bundestag, „Radwege“, Antwort der Bundesregierung")
+
+
 def test_answering_bodies_in_the_genitive() -> None:
     assert ui.answered_by("Landesregierung") == "der Landesregierung"
     assert ui.answered_by("Ministerium für Inneres") == "des Ministeriums für Inneres"

@@ -439,8 +439,10 @@ def answered_by(body: str) -> str:
 def full_citation(c: Citation) -> str:
     """'Deutscher Bundestag, Drucksache 21/992, Antwort der Bundesregierung vom 23.07.2025,
     Frage 2': one line to paste into an article or a letter."""
+    # without a Drucksache number the title is what a reader can search for
+    named = f"„{c.title}“" if c.title else c.doc_id
     parts = [c.parliament or "Unbekanntes Parlament",
-             f"Drucksache {c.drucksache}" if c.drucksache else c.doc_id]
+             f"Drucksache {c.drucksache}" if c.drucksache else named]
     answer = "Antwort"
     if c.answering_body:
         answer += f" {answered_by(c.answering_body)}"
