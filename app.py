@@ -1,6 +1,8 @@
 """Streamlit face of anfragen: widgets only; everything else is anfragen.Engine and anfragen.ui.
 
-Run: streamlit run app.py   (ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI)
+Run: anfragen app [--host 127.0.0.1] [--port 8501], or streamlit run app.py
+(ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI; ANFRAGEN_ADMIN_TOKEN unlocks everyone's feedback).
+The wheel ships this file as anfragen/webapp.py (setup.py), which `anfragen app` runs.
 """
 
 from __future__ import annotations

@@ -21,6 +21,18 @@ def test_checkout_data_is_found_by_its_pyproject() -> None:
     assert paths.bundled("embeddings") == ROOT / "data" / "embeddings"
 
 
+def test_the_wheels_data_package_is_found_as_a_folder(tmp_path, monkeypatch) -> None:
+    """As installed by the wheel: site-packages/anfragen_data/corpus, no __init__.py."""
+    (tmp_path / "anfragen_data" / "corpus").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    paths.wheel_data.cache_clear()
+    try:
+        assert paths.wheel_data() == tmp_path / "anfragen_data"
+        assert tmp_path / "anfragen_data" in paths.data_dirs()
+    finally:
+        paths.wheel_data.cache_clear()
+
+
 def test_user_data_dir_wins_for_reading_and_writing(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ANFRAGEN_DATA", str(tmp_path))
     assert paths.bundled("corpus") == ROOT / "data" / "corpus"  # not there: the next folder

@@ -47,10 +47,13 @@ def checkout_data() -> Path | None:
 
 @cache
 def wheel_data() -> Path | None:
-    """The `anfragen_data` package's folder when the wheel shipped it."""
-    if importlib.util.find_spec(PACKAGE_DATA) is None:
+    """The `anfragen_data` package's folder when the wheel shipped it. It has no __init__.py
+    (it is the checkout's data/), so it is a namespace package: its folder comes from the
+    import spec (importlib.resources would give a MultiplexedPath, not a folder)."""
+    spec = importlib.util.find_spec(PACKAGE_DATA)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(str(importlib.resources.files(PACKAGE_DATA)))
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def data_dirs() -> list[Path]:
