@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
+unset PYTHONPATH PYTHONHOME  # nothing of the checkout may leak into the fresh venv
 SEED="Dürfen hessische Kommunen HessenConnect 2.0 nutzen?"
 work=$(mktemp -d "${TMPDIR:-/tmp}/anfragen-wheel.XXXXXX")
 app_pid=""
@@ -22,13 +23,16 @@ pip="$work/venv/bin/pip"
 # torch first, pinned to the CPU build (see README), or pip pulls a multi-GB CUDA build
 "$pip" install -q torch==2.13.0
 "$pip" install -q "setuptools>=77" wheel
-"$pip" wheel -q --no-deps --no-build-isolation -w "$work/dist" .
+# built from a copy of the tracked files, so the build leaves nothing (build/, egg-info) here
+mkdir "$work/checkout"
+git ls-files -z --cached --others --exclude-standard | tar -c --null -T - | tar -x -C "$work/checkout"
+"$pip" wheel -q --no-deps --no-build-isolation -w "$work/dist" "$work/checkout"
 "$pip" install -q "$work"/dist/anfragen-*.whl
 
 echo "== ingest, ask and app in $work (outside the checkout)"
 cd "$work"
+rm -rf "$work/checkout"
 export ANFRAGEN_DATA="$work/user-data" ANFRAGEN_CACHE="$work/cache"
-unset PYTHONPATH
 bin="$work/venv/bin"
 "$bin/anfragen" ingest --index "$work/index"
 "$bin/anfragen" ask --index "$work/index" --json "$SEED" > ask.json
