@@ -5,6 +5,8 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# the app listens on this machine only; HOST=0.0.0.0 make app to listen on all interfaces
+HOST ?= 127.0.0.1
 
 .PHONY: install app index test test-fast lint eval eval-check check-contract clean
 
@@ -24,7 +26,7 @@ index: install
 	$(BIN)/anfragen ingest data/corpus --index index
 
 app: index
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/anfragen app --index index --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -m "not slow and not browser" -q

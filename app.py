@@ -1,14 +1,21 @@
 """Streamlit face of anfragen: widgets only; everything else is anfragen.Engine and anfragen.ui.
 
-Run: streamlit run app.py   (ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI)
+Run: anfragen app [--host 127.0.0.1] [--port 8501], or streamlit run app.py
+(ANFRAGEN_INDEX, ANFRAGEN_MODEL as for the CLI; ANFRAGEN_ADMIN_TOKEN unlocks everyone's feedback).
+The wheel ships this file as anfragen/webapp.py (setup.py), which `anfragen app` runs.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import date
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -90,11 +97,25 @@ def prepare(engine: Engine) -> bool:
 
 
 # -- sidebar ------------------------------------------------------------------------------------
+def linked() -> ui.Permalink:
+    """Question and filters from the page URL, read once per session (a shared link)."""
+    if "link" not in st.session_state:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        link = ui.parse_permalink(params, MODES, (1, 20))
+        st.session_state["link"] = link
+        if link.query:
+            st.session_state["frage"] = st.session_state["query"] = link.query
+    return st.session_state["link"]
+
+
 def date_range(opts: ui.FilterOptions) -> tuple:
     if not (opts.first and opts.last):
         return ()
+    flt = linked().filters
+    lo = max(opts.first, date.fromisoformat(flt.since)) if flt.since else opts.first
+    hi = min(opts.last, date.fromisoformat(flt.until)) if flt.until else opts.last
     picked = st.date_input(
-        "Beantwortet im Zeitraum", value=(opts.first, opts.last), min_value=opts.first,
+        "Beantwortet im Zeitraum", value=(lo, hi), min_value=opts.first,
         max_value=opts.last, format="DD.MM.YYYY", key="f_dates",
     )
     return tuple(picked) if isinstance(picked, (tuple, list)) else ()
@@ -110,23 +131,34 @@ def filter_options(engine: Engine) -> ui.FilterOptions:
 
 def sidebar(engine: Engine) -> tuple[Filters, RetrievalConfig, int]:
     opts = filter_options(engine)
+    link = linked()
+
+    def known(values: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
+        return [v for v in values if v in offered]  # a link may name values no longer there
+
     with st.sidebar:
         st.header("Filter")
         parls = st.multiselect("Parlament", opts.parliaments, key="f_parl",
+                               default=known(link.filters.parliaments, opts.parliaments),
                                placeholder="alle Parlamente")
         dates = date_range(opts)
         parties = st.multiselect("Partei der Fragestellenden", opts.parties, key="f_party",
+                                 default=known(link.filters.parties, opts.parties),
                                  placeholder="alle Parteien")
         bodies = st.multiselect("Antwortende Stelle", opts.answering_bodies, key="f_body",
+                                default=known(link.filters.answering_bodies,
+                                              opts.answering_bodies),
                                 placeholder="alle Stellen")
         types = st.multiselect("Dokumentart", opts.doc_types, key="f_type",
+                               default=known(link.filters.doc_types, opts.doc_types),
                                placeholder="alle Dokumentarten")
-        k = st.slider("Anzahl weiterer Fundstellen", 1, 20, 5, key="f_k")
+        k = st.slider("Anzahl weiterer Fundstellen", 1, 20, link.k or 5, key="f_k")
         with st.expander("Erweitert"):
-            default = RetrievalConfig().mode
+            default = link.mode or RetrievalConfig().mode
             mode = st.radio("Suchverfahren", MODES, index=MODES.index(default), key="f_mode",
                             format_func=lambda m: ui.MODE_LABELS.get(m, m))
     filters = ui.build_filters(opts, parls, dates, parties, bodies, types)
+    st.session_state["shown"] = (filters, mode, k)  # what a permalink has to reproduce
     # more hits than shown, so that k distinct documents can be listed
     return filters, RetrievalConfig(mode=mode, k=max(4 * k, 10)), k
 
@@ -171,6 +203,8 @@ def run_query(engine: Engine, query: str, cfg: RetrievalConfig, filters: Filters
 def source_card(engine: Engine, ans: Answer, c: Citation) -> None:
     hit = ui.hit_for(ans, c)
     st.html(ui.card_html(c, hit, ui.quoted_for(ans, c.n)))
+    st.caption("Zitierzeile zum Kopieren:")
+    st.code(ui.full_citation(c), language=None, wrap_lines=True)
     with st.expander(f"Ganzes Dokument anzeigen (Quelle {c.n})"):
         inq = engine.document(c.doc_id)
         if inq:
@@ -197,6 +231,26 @@ def show_answer(engine: Engine, ans: Answer, filters: Filters, k: int) -> None:
     if others:
         with st.expander("Weitere Fundstellen"):
             st.html(ui.related_html(others, k))
+    share(ans)
+
+
+def share(ans: Answer) -> None:
+    """Downloads of the answer with its sources; the page URL is its permalink."""
+    link = permalink_url()
+    st.caption("Die Adresse dieser Seite führt zu genau dieser Antwort (Frage und Filter "
+               "stehen darin) und kann geteilt werden.")
+    left, right = st.columns(2)
+    left.download_button("Antwort als Markdown", ui.answer_markdown(ans, link),
+                         file_name="antwort.md", mime="text/markdown", width="stretch")
+    right.download_button("Quellen als CSV", ui.answer_csv(ans), file_name="quellen.csv",
+                          mime="text/csv", width="stretch")
+
+
+def permalink_url() -> str:
+    base = (st.context.url or "").split("?")[0]
+    query = "&".join(f"{k}={quote(v)}" for k, vs in st.query_params.to_dict().items()
+                     for v in st.query_params.get_all(k)) if base else ""
+    return f"{base}?{query}" if base and query else base
 
 
 def show_abstention(ans: Answer, filters: Filters, k: int) -> None:
@@ -227,7 +281,8 @@ def feedback_form(engine: Engine, ans: Answer, cfg: RetrievalConfig, filters: Fi
         return
     try:
         engine.feedback(ans.query, ans.text or ABSTAIN_TEXT, answer_json(ans)["citations"],
-                        helpful=bool(up), reason=reason.strip(), config=config)
+                        helpful=bool(up), reason=reason.strip(), config=config,
+                        session=session_id())
     except Exception as exc:  # storing feedback must not break the page
         log.exception("feedback failed")
         st.error(f"Die Rückmeldung konnte nicht gespeichert werden ({type(exc).__name__}: "
@@ -237,15 +292,35 @@ def feedback_form(engine: Engine, ans: Answer, cfg: RetrievalConfig, filters: Fi
     st.success("Danke! Ihre Rückmeldung wurde gespeichert.")
 
 
-def feedback_overview(engine: Engine) -> None:
-    rows = ui.feedback_rows(engine.list_feedback())
+def session_id() -> str:
+    """This browser session's key to its own feedback (nothing else identifies a visitor)."""
+    return st.session_state.setdefault("fb_session", uuid.uuid4().hex)
+
+
+def feedback_table(rows: list[dict], empty: str) -> None:
     if not rows:
-        st.caption("Noch keine Rückmeldungen.")
+        st.caption(empty)
         return
     helpful = sum(r["Bewertung"].startswith("👍") for r in rows)
     st.markdown(f"{len(rows)} Rückmeldungen, davon {helpful} hilfreich und "
                 f"{len(rows) - helpful} nicht hilfreich.")
     st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def feedback_overview(engine: Engine) -> None:
+    """Each visitor sees their own feedback; everyone's only with ANFRAGEN_ADMIN_TOKEN."""
+    st.caption("Hier sehen nur Sie Ihre Rückmeldungen aus dieser Sitzung.")
+    feedback_table(ui.feedback_rows(engine.list_feedback(session_id())),
+                   "Sie haben in dieser Sitzung noch keine Rückmeldung gegeben.")
+    token = os.environ.get("ANFRAGEN_ADMIN_TOKEN", "")
+    if not token:
+        return
+    with st.expander("Alle Rückmeldungen (Betrieb)"):
+        given = st.text_input("Admin-Token", type="password", key="admin_token")
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            feedback_table(ui.feedback_rows(engine.list_feedback()), "Noch keine Rückmeldungen.")
+        elif given:
+            st.error("Das Token stimmt nicht.")
 
 
 # -- page -----------------------------------------------------------------------------------------
@@ -261,6 +336,8 @@ def ask_tab(engine: Engine, filters: Filters, cfg: RetrievalConfig, k: int) -> N
     query = st.session_state.get("query", "")
     if not query:
         return
+    flt, mode, shown_k = st.session_state["shown"]
+    st.query_params.from_dict(ui.permalink_params(query, flt, mode, shown_k))
     ans = run_query(engine, query, cfg, filters)
     if ans is not None:
         show_answer(engine, ans, filters, k)

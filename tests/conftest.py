@@ -35,8 +35,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Tests never write into the user's embedding cache."""
+    """Tests never write into the user's embedding cache or data directory."""
     monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    # and never into the user's data directory (feedback, calibration, fetched documents)
+    monkeypatch.setenv("ANFRAGEN_DATA", str(tmp_path_factory.getbasetemp() / "user-data"))
 
 
 @pytest.fixture(scope="session")

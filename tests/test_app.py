@@ -295,3 +295,45 @@ def test_first_run_converts_model_and_builds_index(
     assert at.get("progress") and not at.error
     at = ask(at, SEED_QUERY)
     assert "Hessischer Landtag" in html(at)
+
+
+def test_a_permalink_reproduces_question_and_filters(index: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"q": SEED_QUERY, "parliament": "Hessischer Landtag", "k": "3",
+                            "mode": "bm25"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="f_parl").value == ["Hessischer Landtag"]
+    assert at.slider(key="f_k").value == 3 and at.radio(key="f_mode").value == "bm25"
+    assert any("HessenConnect" in h.proto.body for h in at.get("html")
+               if "anf-card" in h.proto.body)
+    lines = [c.value for c in at.code]
+    assert lines and lines[0].startswith("Hessischer Landtag, „HessenConnect 2.0 kann")
+    assert "Antwort der Ministerin für Digitale Strategie" in lines[0]
+    assert at.query_params["q"] == SEED_QUERY  # the URL keeps what is shown
+
+
+def test_the_url_follows_the_question(index: Path) -> None:
+    at = ask(start(), SEED_QUERY)
+    assert at.query_params["q"] == SEED_QUERY and at.query_params["mode"] == "hybrid"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Antwort als Markdown", "Quellen als CSV"]
+
+
+def test_feedback_is_private_to_its_session_but_not_to_the_admin(
+        index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANFRAGEN_ADMIN_TOKEN", "geheim-123")
+    first = ask(start(), SEED_QUERY)
+    next(b for b in first.button if b.label == "👍 hilfreich").click().run()
+    assert list(first.dataframe[-1].value["Frage"]) == [SEED_QUERY]
+    other = start()  # another visitor, another session
+
+    def feedback_tables(at: AppTest) -> list:
+        return [d.value for d in at.dataframe if "Bewertung" in d.value.columns]
+
+    assert feedback_tables(other) == []
+    assert any("noch keine Rückmeldung" in c.value for c in other.caption)
+    other.text_input(key="admin_token").input("falsch").run()
+    assert feedback_tables(other) == [] and other.error
+    other.text_input(key="admin_token").input("geheim-123").run()
+    assert [list(t["Frage"]) for t in feedback_tables(other)] == [[SEED_QUERY]]

@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "anfragen"
-FACES = [ROOT / "app.py", *sorted((PKG / "cli").glob("*.py"))]
+FACES = [ROOT / "app.py",
+         *sorted((PKG / "cli").glob("*.py")), *sorted((PKG / "serve").glob("*.py"))]
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE TABLE|PRAGMA|ATTACH)\b")
 
 

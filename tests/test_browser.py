@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port, wait_healthy
+from support import free_port, lenient_calibration, wait_healthy
 
 from anfragen.pipeline import Engine
 
@@ -21,20 +21,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SEED_QUERY = "Können hessische Kommunen HessenConnect 2.0 nutzen?"
-
-
-def lenient_calibration(tmp: Path) -> Path:
-    """A sitecustomize that lowers the abstention threshold for the FakeEmbedder's scores
-    (its cosines are not the real model's) inside the streamlit subprocess only."""
-    (tmp / "sitecustomize.py").write_text(
-        "import json, pathlib, anfragen.answer.extractive as a\n"
-        f"p = pathlib.Path({str(tmp / 'calibration.json')!r})\n"
-        "d = json.loads(a.CALIBRATION_FILE.read_text()) if a.CALIBRATION_FILE.is_file() else {}\n"
-        "p.write_text(json.dumps({**d, 'threshold': 0.4}))\n"
-        "a.CALIBRATION_FILE = p\n",
-        encoding="utf-8",
-    )
-    return tmp
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +101,60 @@ def test_keyboard_only_question_and_abstention(page) -> None:
     page.get_by_text("Vielleicht verwandt").wait_for()
     assert page.locator("ul.anf-related li").count() >= 1
     assert page.locator("div.anf-answer").count() == 0
+
+
+@pytest.fixture
+def browser(server: str):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def fresh_page(browser, url: str):
+    """A page in a context of its own: no cookies, no storage, a new Streamlit session."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE").new_page()
+    page.goto(url)
+    return page
+
+
+def ask_in(page, query: str) -> str:
+    box = page.get_by_role("textbox", name="Ihre Frage")
+    box.fill(query)
+    box.press("Enter")
+    page.locator("#quelle-1").wait_for(timeout=30_000)
+    return page.locator("div.anf-answer").inner_text()
+
+
+def test_a_permalink_opened_elsewhere_shows_the_same_answer(browser, server, tmp_path) -> None:
+    first = fresh_page(browser, server)
+    answer = ask_in(first, SEED_QUERY)
+    first.wait_for_function("location.search.includes('q=')")
+    link = first.url
+    assert "parliament" not in link and "mode=hybrid" in link
+    citation = first.locator("[data-testid='stCode']").first.inner_text()
+    second = fresh_page(browser, link)  # a colleague opens the shared link
+    second.locator("#quelle-1").wait_for(timeout=30_000)
+    assert second.locator("div.anf-answer").inner_text() == answer
+    assert second.locator("[data-testid='stCode']").first.inner_text() == citation
+    assert second.get_by_role("textbox", name="Ihre Frage").input_value() == SEED_QUERY
+    second.screenshot(path=str(tmp_path / "permalink.png"), full_page=True)
+
+
+def test_feedback_stays_in_its_browser(browser, server) -> None:
+    mine = fresh_page(browser, server)
+    ask_in(mine, SEED_QUERY)
+    mine.get_by_label("Begründung (optional)").fill("Nur für mich sichtbar")
+    mine.get_by_role("button", name="👍 hilfreich").click()
+    mine.get_by_text("Rückmeldung wurde gespeichert").wait_for(timeout=30_000)
+    mine.get_by_role("tab", name="Rückmeldungen").click()
+    mine.get_by_text("1 Rückmeldungen, davon 1 hilfreich").wait_for(timeout=30_000)
+    theirs = fresh_page(browser, server)
+    theirs.get_by_role("tab", name="Rückmeldungen").click()
+    theirs.get_by_text("noch keine Rückmeldung gegeben").wait_for(timeout=30_000)
+    assert theirs.get_by_text("Rückmeldungen, davon").count() == 0
+    assert "Nur für mich sichtbar" not in theirs.content()

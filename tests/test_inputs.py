@@ -97,12 +97,14 @@ def broken_pdf(path: Path) -> None:
     path.write_bytes(out)
 
 
-def test_pypdf_warnings_carry_the_file_name(tmp_path, capsys) -> None:
+def test_pdf_warnings_carry_the_file_name(tmp_path, capsys) -> None:
+    # pdfium repairs the broken xref without a word; whatever a reader warns goes to the
+    # document's warnings with the file's name, never bare onto the terminal
     f = tmp_path / "kaputt.pdf"
     broken_pdf(f)
     src = read_file(f, tmp_path)
     assert "Landesregierung antwortet" in src.text
-    assert src.warnings and all(w.startswith(f"{f}: PDF-Hinweis: ") for w in src.warnings)
+    assert all(w.startswith(f"{f}: ") for w in src.warnings)
     captured = capsys.readouterr()
     assert "startxref" not in captured.err + captured.out  # nothing printed without the name
 

@@ -13,19 +13,26 @@ from pathlib import Path
 import numpy as np
 
 from anfragen.index import store
-from anfragen.index.directory import MANIFEST_NAME, Index, recover_interrupted_swap
+from anfragen.index.directory import DB_NAME, MANIFEST_NAME, Index, recover_interrupted_swap
 from anfragen.index.ingest import IngestReport, Progress, ingest
 from anfragen.index.lock import DEFAULT_WAIT_S
 from anfragen.index.watch import ManifestWatch
 
+from . import paths
 from .chunk import ChunkerSettings
-from .errors import IndexDamagedError, IndexMissingError
+from .errors import IndexDamagedError, IndexMissingError, ReadError
+from .feedback import FILE_NAME as FEEDBACK_FILE
+from .feedback import FeedbackStore
 from .models import Answer, Hit
 from .read import normalise_query
 from .retrieve import Filters, RetrievalConfig, clean_query, drucksachen_in, search_ids
 
 DEFAULT_INDEX = Path("index")
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+DEFAULT_CORPUS = paths.bundled("corpus")  # the checkout's data/corpus or the wheel's copy
+
+
+def paths_searched() -> list[Path]:
+    return paths.data_dirs()
 
 
 @contextmanager
@@ -50,6 +57,7 @@ class Engine:
     _watch: ManifestWatch | None = None
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                        compare=False)
+    _feedback: FeedbackStore | None = None
 
     @classmethod
     def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
@@ -94,6 +102,9 @@ class Engine:
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._feedback is not None:
+            self._feedback.close()
+            self._feedback = None
 
     # -- ingest -----------------------------------------------------------------------------
     def ingest(
@@ -101,6 +112,13 @@ class Engine:
         progress: Progress | None = None, lock_wait_s: float = DEFAULT_WAIT_S,
     ) -> IngestReport:
         self.close()
+        if not paths and not DEFAULT_CORPUS.exists():
+            raise ReadError(
+                f"Der mitgelieferte Korpus fehlt (gesucht in: "
+                f"{', '.join(str(d) for d in paths_searched())}). Ihn aus dem Repository "
+                f"(data/corpus) nach {DEFAULT_CORPUS} kopieren, ANFRAGEN_DATA auf einen Ordner "
+                "mit corpus/ setzen oder Ordner nennen: anfragen ingest ORDNER"
+            )
         report = ingest(
             [Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
             self.get_embedder(), self.settings, rebuild=rebuild, prune=prune, progress=progress,
@@ -220,22 +238,37 @@ class Engine:
 
     def export_embeddings(self, dest: Path | None = None) -> tuple[int, list]:
         """Write this index's vectors into the embedding cache folder `dest` (default: the
-        bundled data/embeddings); returns the number of vectors and the files rewritten."""
-        from anfragen.embed.cache import BUNDLED_DIR, export_bundled, text_key
+        data/embeddings of a checkout, else the user data directory); returns the number of
+        vectors and the files rewritten."""
+        from anfragen.embed.cache import export_bundled, text_key
 
         idx = self.index
         fp = idx.manifest["model"]["fingerprint"]
         rows = store.dense_chunk_texts(idx.conn)
         vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
         keys = [text_key(fp, text) for _, text in rows]
-        return len(keys), export_bundled(keys, vecs, dest or BUNDLED_DIR, fp)
+        return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
+                                      fp)
+
+    def feedback_path(self) -> Path:
+        """$ANFRAGEN_FEEDBACK, else feedback.sqlite beside the index folder: outside it, so
+        that rebuilding or deleting the index never touches the feedback."""
+        env = os.environ.get("ANFRAGEN_FEEDBACK")
+        return Path(env) if env else Path(self.index_dir).resolve().parent / FEEDBACK_FILE
+
+    @property
+    def feedback_store(self) -> FeedbackStore:
+        if self._feedback is None:
+            # feedback older versions kept in the index is copied over (once per row)
+            self._feedback = FeedbackStore.open(self.feedback_path(),
+                                                Path(self.index_dir) / DB_NAME)
+        return self._feedback
 
     def feedback(self, query: str, answer: str, citations: list, helpful: bool,
-                 reason: str = "", config: dict | None = None) -> int:
-        with damage_named(self.index_dir):
-            return store.add_feedback(self.index.conn, query, answer, citations, helpful,
-                                      reason, config)
+                 reason: str = "", config: dict | None = None, session: str = "") -> int:
+        return self.feedback_store.add(query, answer, citations, helpful, reason, config,
+                                       session)
 
-    def list_feedback(self) -> list[dict]:
-        with damage_named(self.index_dir):
-            return store.list_feedback(self.index.conn)
+    def list_feedback(self, session: str | None = None) -> list[dict]:
+        """Every visitor's feedback (the operator's overview), or one session's own."""
+        return self.feedback_store.list(session)

@@ -8,7 +8,9 @@ left unescaped.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -375,6 +377,110 @@ def feedback_rows(items: Iterable[dict]) -> list[dict]:
                      "Begründung": f.get("reason") or "", "Quellen": cites,
                      "Antwort": f.get("answer") or ""})
     return rows[::-1]
+
+
+# -- share and cite ---------------------------------------------------------------------------
+# A permalink is the page URL with the question and the filters as query parameters; these
+# are their names (the HTTP API's, so a link and an API call read alike).
+LINK_LISTS = {"parliament": "parliaments", "party": "parties", "body": "answering_bodies",
+              "doc_type": "doc_types"}
+_FEMININE = ("ung", "ei", "ion", "behörde", "kammer", "stelle", "in")
+
+
+@dataclass(frozen=True)
+class Permalink:
+    query: str = ""
+    filters: Filters = Filters()
+    mode: str = ""
+    k: int = 0  # 0: the app's default
+
+
+def permalink_params(query: str, filters: Filters, mode: str, k: int) -> dict[str, list[str]]:
+    """Query parameters that reproduce this question with these filters."""
+    params: dict[str, list[str]] = {"q": [query]}
+    for name, attr in LINK_LISTS.items():
+        if getattr(filters, attr):
+            params[name] = list(getattr(filters, attr))
+    for name in ("since", "until"):
+        if getattr(filters, name):
+            params[name] = [getattr(filters, name)]
+    params.update({"mode": [mode], "k": [str(k)]})
+    return params
+
+
+def parse_permalink(params: dict[str, list[str]], modes: Sequence[str],
+                    k_range: tuple[int, int]) -> Permalink:
+    """The question and filters of a link; values that make no sense are dropped, so an
+    edited or truncated link still opens the page."""
+    def one(name: str) -> str:
+        return (params.get(name) or [""])[0].strip()
+
+    dates = {n: d.isoformat() if (d := _iso(one(n))) else "" for n in ("since", "until")}
+    lists = {attr: tuple(v for v in params.get(name, []) if v.strip())
+             for name, attr in LINK_LISTS.items()}
+    k = int(one("k")) if one("k").isdigit() else 0
+    return Permalink(query=one("q"), filters=Filters(**lists, **dates),
+                     mode=one("mode") if one("mode") in modes else "",
+                     k=k if k_range[0] <= k <= k_range[1] else 0)
+
+
+def answered_by(body: str) -> str:
+    """'Bundesregierung' -> 'der Bundesregierung', 'Senat' -> 'des Senats' (for 'Antwort …')."""
+    first = body.split()[0] if body else ""
+    if not first or first.lower() in ("der", "des", "die", "das"):
+        return body
+    if first.lower().endswith(_FEMININE):
+        return f"der {body}"
+    if first.endswith(("ium", "at", "amt", "er")):
+        return f"des {first}s{body[len(first):]}"
+    return f"von {body}"
+
+
+def full_citation(c: Citation) -> str:
+    """'Deutscher Bundestag, Drucksache 21/992, Antwort der Bundesregierung vom 23.07.2025,
+    Frage 2': one line to paste into an article or a letter."""
+    # without a Drucksache number the title is what a reader can search for
+    named = f"„{c.title}“" if c.title else c.doc_id
+    parts = [c.parliament or "Unbekanntes Parlament",
+             f"Drucksache {c.drucksache}" if c.drucksache else named]
+    answer = "Antwort"
+    if c.answering_body:
+        answer += f" {answered_by(c.answering_body)}"
+    if c.date_answered:
+        answer += f" vom {format_date(c.date_answered)}"
+    parts += [answer, question_label(c.questions)]
+    return ", ".join(parts)
+
+
+def answer_markdown(ans: Answer, link: str = "") -> str:
+    """The answer with its numbered sources, for download."""
+    lines = [f"# {ans.query}", ""]
+    if ans.abstained:
+        lines += [ans.text or "Keine Antwort gefunden.", ""]
+    else:
+        lines += [ans.text or "", "", "## Quellen", ""]
+        for c in ans.citations:
+            url = c.url or ""
+            lines.append(f"{c.n}. {full_citation(c)}: {c.title}" + (f" <{url}>" if url else ""))
+    if link:
+        lines += ["", f"Link zu dieser Antwort: <{link}>"]
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = ("Nr", "Zitierzeile", "Parlament", "Drucksache", "Fragen", "Beantwortet am",
+               "Antwortende Stelle", "Titel", "Zitierte Sätze", "URL")
+
+
+def answer_csv(ans: Answer) -> str:
+    """One row per cited source (quoted sentences joined), for spreadsheets."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+    for c in ans.citations:
+        w.writerow([c.n, full_citation(c), c.parliament, c.drucksache,
+                    " ".join(str(q) for q in c.questions), c.date_answered, c.answering_body,
+                    c.title, " ".join(quoted_for(ans, c.n)), c.url])
+    return out.getvalue()
 
 
 # -- page-wide markup ------------------------------------------------------------------------

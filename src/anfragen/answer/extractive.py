@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from anfragen import paths
 from anfragen.index.analyze import analyze
 from anfragen.models import Answer, Citation, Hit
 from anfragen.parse.instructions import without_instructions
 
 ABSTAIN_TEXT = "In den vorliegenden Anfragen habe ich dazu keine Antwort gefunden."
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+CALIBRATION_FILE = paths.calibration_file()  # package data, or the user's own calibration
 
 _ABBREV = frozenset(
     "nr abs art bzw ca vgl ggf drs dr prof st std mio mrd tsd usw etc inkl insb bspw evtl "

@@ -1,5 +1,5 @@
 """Command line: anfragen parse | parse-report | ingest | ask | check | stats | feedback |
-cache-export | eval | bench.
+cache-export | eval | bench | serve | app | fetch.
 
 Only this package (and app.py) turns domain exceptions into messages for people.
 """
@@ -16,6 +16,9 @@ from anfragen.errors import AnfragenError
 
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
+from .fetch import add_fetch_parser, cmd_fetch
+from .serve import add_serve_parser, cmd_serve
+from .webapp import add_app_parser, cmd_app
 
 MAX_K = 100
 
@@ -143,10 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cache-export", parents=[common],
                        help="Embedding-Cache des Index nach data/embeddings")
-    p.add_argument("--to", type=Path, default=None, help="Zielordner (Standard: data/embeddings)")
+    p.add_argument("--to", type=Path, default=None,
+                   help="Zielordner (Standard: data/embeddings im Checkout, installiert: "
+                        "embeddings im Datenverzeichnis, siehe README)")
 
     add_eval_parser(sub, common)
     add_bench_parser(sub, common)
+    add_serve_parser(sub, common)
+    add_app_parser(sub, common)
+    add_fetch_parser(sub, common)
     return ap
 
 
@@ -304,6 +312,9 @@ COMMANDS = {
     "cache-export": cmd_cache_export,
     "eval": lambda args: cmd_eval(args, open_engine),
     "bench": lambda args: cmd_bench(args, open_engine),
+    "serve": lambda args: cmd_serve(args, open_engine),
+    "app": cmd_app,
+    "fetch": lambda args: cmd_fetch(args, open_engine),
 }
 
 if __name__ == "__main__":

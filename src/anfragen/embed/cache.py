@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-# src/anfragen/embed/cache.py -> the repository root (was parents[2] before embed/ was a
-# package, which pointed into src/ and made every ingest embed the whole corpus again)
-BUNDLED_DIR = Path(__file__).resolve().parents[3] / "data" / "embeddings"
+from anfragen import paths
+
+BUNDLED_DIR = paths.bundled("embeddings")  # the checkout's data/embeddings or the wheel's copy
 
 
 def cache_root() -> Path:

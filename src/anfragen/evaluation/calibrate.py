@@ -3,7 +3,8 @@
 `anfragen eval calibrate --queries eval/datasets/dev/queries.jsonl --write` measures the answer
 confidence of every query and picks the threshold that best separates answerable from
 unanswerable ones (Youden's J, preferring false abstention <= 10 %), then writes it to
-src/anfragen/answer/calibration.json together with the figures it rests on.
+src/anfragen/answer/calibration.json (from an installed wheel: calibration.json in the user data
+directory, anfragen.paths) together with the figures it rests on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from anfragen.answer.extractive import CALIBRATION_FILE, AnswerSettings, answer_from_hits
+from anfragen import paths
+from anfragen.answer.extractive import AnswerSettings, answer_from_hits
 from anfragen.retrieve import RetrievalConfig
 
 from .metrics import load_queries
@@ -59,8 +61,10 @@ class Calibration:
 
 
 def calibrate(engine, queries_path: Path, mode: str = "hybrid", write: bool = False,
-              target: Path = CALIBRATION_FILE) -> Calibration:
-    """Measure the confidences, choose the threshold; with `write`, store it in `target`."""
+              target: Path | None = None) -> Calibration:
+    """Measure the confidences, choose the threshold; with `write`, store it in `target`
+    (default: the package's calibration.json in a checkout, else the user data directory)."""
+    target = target or paths.calibration_target()
     queries = load_queries(queries_path)
     rows = confidences(engine, queries, mode)
     t = choose_threshold(rows)
