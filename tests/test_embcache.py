@@ -39,3 +39,15 @@ def test_export_rewrites_only_changed_shards(tmp_path):
     assert export_bundled(keys, v, tmp_path, "fp") == []  # nothing changed, nothing written
     changed = export_bundled(keys[:-1], v[:-1], tmp_path, "fp")
     assert len(changed) == 1 and changed[0] in first
+
+
+def test_bundled_cache_is_the_committed_one():
+    # The package moved one level down (anfragen/embed/); the bundled cache must still be
+    # the repository's data/embeddings, or every fresh clone embeds the whole corpus again.
+    from pathlib import Path
+
+    from anfragen.embed.cache import BUNDLED_DIR
+
+    repo = Path(__file__).resolve().parents[1]
+    assert BUNDLED_DIR == repo / "data" / "embeddings"
+    assert any(BUNDLED_DIR.glob("*/shard-*.npz"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "embeddings"
+BUNDLED_DIR = Path(__file__).resolve().parents[3] / "data" / "embeddings"
 
 
 def cache_root() -> Path:
