@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anfragen.index import store
+from anfragen.index.analyze import COMPOUND_ANALYZER
 from anfragen.index.directory import Index
 
 from .errors import QueryError
@@ -122,7 +123,8 @@ def search_ids(
     if cfg.mode in ("dense", "hybrid"):
         rankings["dense"] = index.vectors.search(qvec[None, :], depth, allowed)[0]
     if cfg.mode in ("bm25", "hybrid"):
-        rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params)
+        rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params,
+                                             compounds=splits_compounds(index))
     if cfg.mode == "hybrid":
         ranked = rrf(rankings, cfg.weights, cfg.rrf_k)
     else:
@@ -133,6 +135,12 @@ def search_ids(
     if cfg.id_boost:
         ranked = boost_identifiers(index, query, ranked, allowed)
     return ranked[: cfg.k]
+
+
+def splits_compounds(index: Index) -> bool:
+    """Whether the index's BM25 bodies hold compound parts (ANFRAGEN_BM25_COMPOUNDS=1 at
+    ingest): the query is analysed the way the index was built."""
+    return index.manifest.get("analyzer") == COMPOUND_ANALYZER
 
 
 def demote_preambles(index: Index, ranked: list[Ranked], factor: float) -> list[Ranked]:

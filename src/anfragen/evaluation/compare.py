@@ -1,7 +1,9 @@
 """`anfragen eval compare`: several retrieval configurations on the same queries, one report.
 
 Configurations: `bm25`, `dense`, `hybrid` run on the main index; `fixed-bm25`, `fixed-dense`,
-`fixed-hybrid` on the fixed-size chunking baseline (baseline.py), built on first use. The
+`fixed-hybrid` on the fixed-size chunking baseline (baseline.py), built on first use;
+`MODE@DIR` (e.g. `hybrid@/tmp/index-before`) on another existing index of the same model, to
+compare what an index change (analyser, chunking) did on the same queries. The
 first configuration named is the baseline of the paired significance tests (two-sided paired
 Student's t-test from ranx on per-query unit nDCG@10 and MRR@10) and of the per-query
 wins/losses. Writes `compare-<date>.md`, `.json` and `.png` (unit Recall@k, k = 1..100) with
@@ -58,13 +60,31 @@ class ConfigRun:
     units: dict[str, list[str]]  # query id -> ranked unit ids, full depth
 
 
+def target(name: str) -> tuple[str, str]:
+    """(where, mode) of a configuration name: an entry of CONFIGS or `MODE@DIR`."""
+    if name in CONFIGS:
+        return CONFIGS[name]
+    mode, _, where = name.partition("@")
+    if where and mode in ("bm25", "dense", "hybrid"):
+        return f"dir:{where}", mode
+    raise KeyError(name)
+
+
 def parse_configs(spec: str) -> list[str]:
     names = list(dict.fromkeys(n.strip() for n in spec.split(",") if n.strip()))
-    unknown = [n for n in names if n not in CONFIGS]
+    unknown = [n for n in names if not _known(n)]
     if unknown or not names:
         raise AnfragenError(f"Unbekannte Konfiguration(en) {', '.join(unknown) or '(keine)'}; "
-                            f"erlaubt: {', '.join(CONFIGS)}.")
+                            f"erlaubt: {', '.join(CONFIGS)} oder MODUS@INDEXORDNER.")
     return names
+
+
+def _known(name: str) -> bool:
+    try:
+        target(name)
+    except KeyError:
+        return False
+    return True
 
 
 # -- running ------------------------------------------------------------------------------
@@ -74,8 +94,10 @@ def run_configs(names: list[str], main, queries: list[Query], opts: CompareOptio
     """Evaluate every configuration; returns the runs and the baseline index's provenance."""
     engines, runs, extra = {"main": main}, [], {}
     for name in names:
-        where, mode = CONFIGS[name]
-        if where not in engines:
+        where, mode = target(name)
+        if where not in engines and where.startswith("dir:"):
+            engines[where] = other_engine(main, Path(where[4:]))
+        elif where not in engines:
             engines[where], extra = fixed_engine(main, opts, bar)
         report, hits = evaluate_config(
             engines[where], queries, mode, opts.k,
@@ -84,6 +106,16 @@ def run_configs(names: list[str], main, queries: list[Query], opts: CompareOptio
         units = {qid: units_of_hits(h)[0] for qid, h in hits.items()}
         runs.append(ConfigRun(name, report, units))
     return runs, extra
+
+
+def other_engine(main, root: Path):
+    """An engine over another existing index, sharing the main engine's embedder."""
+    from anfragen.pipeline import Engine
+
+    if not (root / "manifest.json").is_file():
+        raise AnfragenError(f"Kein Index in {root} (manifest.json fehlt); den Ordner nach @ "
+                            "prüfen oder den Index zuerst mit `anfragen ingest` bauen.")
+    return Engine.open(root, main.model, embedder=main.get_embedder(), settings=main.settings)
 
 
 def fixed_engine(main, opts: CompareOptions, bar: Reporter) -> tuple[object, dict]:

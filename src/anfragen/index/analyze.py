@@ -1,9 +1,13 @@
-"""German text analysis for BM25: tokens, stopwords, Snowball stems, safe FTS5 queries."""
+"""German text analysis for BM25: tokens, stopwords, Snowball stems, compound parts, safe FTS5
+queries."""
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+
+from . import compound
 
 _TOKEN = re.compile(r"[0-9]+(?:[/.,][0-9]+)*|[^\W\d_]+", re.UNICODE)
 
@@ -48,14 +52,41 @@ def analyze(text: str) -> list[str]:
     return [t if t[0].isdigit() else s for t, s in zip(toks, stem(toks), strict=True)]
 
 
-def fts_document(text: str) -> str:
-    return " ".join(analyze(text))
+# What the BM25 bodies of an index were built with (manifest "analyzer"; an index written
+# before the manifest named it is LEGACY_ANALYZER). Compound splitting is opt-in
+# (ANFRAGEN_BM25_COMPOUNDS=1 at ingest): measured on both dev files it lifted one and cost the
+# other (eval/results/retrieval-issue13-2026-12-01.md), so it is not the default.
+LEGACY_ANALYZER = "snowball-german"
+COMPOUND_ANALYZER = "snowball-german+compounds-1"
+COMPOUNDS_ENV = "ANFRAGEN_BM25_COMPOUNDS"
 
 
-def fts_terms(text: str, max_terms: int = 64) -> list[str]:
-    """The query's distinct stems in order, quote characters removed."""
+def ingest_analyzer() -> str:
+    """The analyser a new ingest writes BM25 bodies with."""
+    return COMPOUND_ANALYZER if os.environ.get(COMPOUNDS_ENV) == "1" else LEGACY_ANALYZER
+
+
+def bm25_terms(text: str) -> list[str]:
+    """analyze() plus, after each compound, the stems of its parts (compound.py), so that
+    "Wald" finds "Waldfläche". BM25 only: the answer stage's term overlap keeps analyze()."""
+    toks = []
+    for t in tokens(text):
+        if t not in STOPWORDS:
+            toks.append(t)
+            toks.extend(compound.parts(t))
+    stem = _stemmer().stemWords
+    return [t if t[0].isdigit() else s for t, s in zip(toks, stem(toks), strict=True)]
+
+
+def fts_document(text: str, compounds: bool = False) -> str:
+    return " ".join(bm25_terms(text) if compounds else analyze(text))
+
+
+def fts_terms(text: str, max_terms: int = 64, compounds: bool = False) -> list[str]:
+    """The query's distinct BM25 terms in order, quote characters removed; without compound
+    parts unless the index's bodies hold them (COMPOUND_ANALYZER)."""
     seen: dict[str, None] = {}
-    for term in analyze(text):
+    for term in bm25_terms(text) if compounds else analyze(text):
         seen.setdefault(term.replace('"', ""), None)
     return [t for t in seen if t][:max_terms]
 

@@ -22,6 +22,7 @@ from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
 
 from . import health
+from .analyze import LEGACY_ANALYZER, ingest_analyzer
 from .lock import unless_writing
 from .vectors import EXACT_TYPE, VectorStore
 
@@ -109,6 +110,18 @@ def check_manifest(m: dict, root: Path, model_fingerprint: str,
         )
 
 
+def check_analyzer(m: dict, root: Path) -> None:
+    """Refuse to add chunks to an index whose BM25 bodies were analysed otherwise (searching
+    it still works: the query is analysed as the index was, see retrieve.splits_compounds)."""
+    built, wanted = m.get("analyzer", LEGACY_ANALYZER), ingest_analyzer()
+    if built != wanted:
+        raise IndexMismatchError(
+            f"Index {root} wurde mit der BM25-Analyse {built!r} gebaut, gewählt ist "
+            f"{wanted!r} (ANFRAGEN_BM25_COMPOUNDS); neue Chunks passten nicht zu den alten. "
+            f"Neu bauen (die Vektoren kommen aus dem Cache): {REBUILD_HINT} --index {root}"
+        )
+
+
 def corpus_fingerprint(conn: sqlite3.Connection) -> str:
     h = hashlib.sha256()
     for doc_id, ch in conn.execute("SELECT doc_id, content_hash FROM documents ORDER BY doc_id"):
@@ -133,6 +146,7 @@ def new_manifest(model_id: str, fingerprint: str, dim: int, settings: ChunkerSet
         "model": {"id": model_id, "fingerprint": fingerprint, "dim": dim},
         "chunker": settings.to_dict(),
         "vectors": vectors or {"type": EXACT_TYPE, "metric": "cosine"},
+        "analyzer": ingest_analyzer(),
     }
 
 

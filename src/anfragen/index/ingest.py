@@ -40,6 +40,7 @@ from .directory import (
     MANIFEST_NAME,
     VEC_NAME,
     Index,
+    check_analyzer,
     check_manifest,
     claim_abandoned_work_dir,
     corpus_fingerprint,
@@ -144,6 +145,7 @@ def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progre
     if not rebuild and (root / MANIFEST_NAME).is_file():
         base = read_manifest(root)
         check_manifest(base, root, embedder.fingerprint, settings)
+        check_analyzer(base, root)
     identity = work_identity(root, base, embedder.fingerprint, settings)
     work = claim_abandoned_work_dir(root, identity)
     discard_stale_work_dirs(root, keep=work)

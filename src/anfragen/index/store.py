@@ -10,7 +10,7 @@ from pathlib import Path
 
 from anfragen.models import Chunk, Inquiry
 
-from .analyze import fts_document, fts_match, fts_terms
+from .analyze import COMPOUND_ANALYZER, fts_document, fts_match, fts_terms, ingest_analyzer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -52,7 +52,9 @@ def connect(path: Path) -> sqlite3.Connection:
 def fts_body(inq: Inquiry, chunk: Chunk) -> str:
     """What BM25 sees: the chunk text plus people and bodies that a searcher may name."""
     extra = " ".join((*inq.askers, *inq.parties, inq.answering_body, inq.drucksache))
-    return fts_document(f"{chunk.text}\n{extra}")
+    # ingest refuses an index of another analyser (directory.check_analyzer), so this
+    # matches the manifest of the index being written
+    return fts_document(f"{chunk.text}\n{extra}", ingest_analyzer() == COMPOUND_ANALYZER)
 
 
 def doc_row(inq: Inquiry, content_hash: str) -> tuple:
@@ -217,10 +219,12 @@ def within_budget(conn: sqlite3.Connection, terms: list[str],
 
 
 def bm25_search(
-    conn: sqlite3.Connection, query: str, k: int, where: str = "", params: Sequence = ()
+    conn: sqlite3.Connection, query: str, k: int, where: str = "", params: Sequence = (),
+    compounds: bool = False,
 ) -> list[tuple[int, float]]:
-    """Top-k (chunk row id, BM25 score; higher is better) with SQL filters before the cut."""
-    match = fts_match(within_budget(conn, fts_terms(query)))
+    """Top-k (chunk row id, BM25 score; higher is better) with SQL filters before the cut;
+    `compounds`: the bodies hold compound parts, so the query adds them too."""
+    match = fts_match(within_budget(conn, fts_terms(query, compounds=compounds)))
     if not match:
         return []
     if not where:  # no filter: let FTS5 sort by its own rank, no joins (3-4x faster)
