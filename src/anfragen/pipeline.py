@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,12 +16,13 @@ from anfragen.index.directory import MANIFEST_NAME, Index
 from anfragen.index.ingest import IngestReport, Progress, ingest
 
 from .chunk import ChunkerSettings
-from .errors import IndexDamagedError, IndexMissingError
+from .errors import AnfragenError, IndexDamagedError, IndexMissingError
 from .models import Answer, Hit
 from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+log = logging.getLogger("anfragen.pipeline")
 
 
 @dataclass
@@ -51,6 +54,25 @@ class Engine:
 
             self.embedder = load_embedder(self.model, progress=progress)
         return self.embedder
+
+    def preload(self, lock: threading.Lock) -> threading.Thread:
+        """Load the embedder and its query session in a background thread, so that the first
+        question does not wait for them (the app starts this at start-up). `lock` is the one
+        the app holds while it loads the model or builds the index itself."""
+        def work() -> None:
+            try:
+                with lock:
+                    emb = self.get_embedder()
+                warm_up = getattr(emb, "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
+            except AnfragenError:
+                # the app's own setup step meets the same error and shows it with the fix
+                log.exception("background model load failed")
+
+        thread = threading.Thread(target=work, name="anfragen-preload", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def index(self) -> Index:
