@@ -100,6 +100,17 @@ class Engine:
         )
         return report
 
+    def ingest_ray(self, paths: list[Path] | None, options, rebuild: bool = False,
+                   prune: bool = False, progress: Progress | None = None):
+        """As `ingest`, with reading, parsing and embedding on a Ray cluster
+        (`options`: anfragen.index.ray_ingest.RayOptions); returns (report, Ray figures)."""
+        from anfragen.index.ray_ingest import ray_ingest
+
+        self.close()
+        return ray_ingest([Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
+                          self.get_embedder(), self.settings, options, rebuild=rebuild,
+                          prune=prune, progress=progress)
+
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index over the bundled corpus if none exists yet."""
         if self.has_index():

@@ -16,6 +16,7 @@ from anfragen.errors import AnfragenError
 
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
+from .ingest_ray import add_ray_options, ray_options, ray_summary
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="Index von Grund auf neu bauen")
     p.add_argument("--prune", action="store_true",
                    help="Dokumente entfernen, deren Dateien nicht mehr da sind")
+    add_ray_options(p)
 
     p = sub.add_parser("ask", parents=[common], help="Eine Frage stellen")
     p.add_argument("query", help="die Frage, auf Deutsch")
@@ -169,11 +171,18 @@ def cmd_ingest(args) -> int:
     from .progress import Bar
 
     eng = open_engine(args)
+    options = ray_options(args)
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
-        report = eng.ingest(
-            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
-        )
+        if options is None:
+            report = eng.ingest(
+                args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
+            )
+        else:
+            report, ray_stats = eng.ingest_ray(args.paths or None, options, rebuild=args.rebuild,
+                                               prune=args.prune, progress=bar.update)
+    if options is not None:
+        print(ray_summary(ray_stats))
     for _path, reason in report.failed:
         print(f"übersprungen: {reason}", file=sys.stderr)
     for doc_id in report.fallbacks:
