@@ -8,17 +8,33 @@ PORT ?= 8501
 # the app listens on this machine only; HOST=0.0.0.0 make app to listen on all interfaces
 HOST ?= 127.0.0.1
 
-.PHONY: install app index test test-fast lint eval eval-check check-contract clean
+.PHONY: install lock app index test test-fast lint eval eval-check check-contract clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build
+# uv (where installed) resolves nothing: it installs the versions in requirements.lock, the
+# ones our figures were measured with; without uv pip installs the same lock, only slower
+UV := $(shell command -v uv 2>/dev/null)
+ifdef UV
+PIP_INSTALL := $(UV) pip install -q --python $(BIN)/python
+else
+PIP_INSTALL := $(BIN)/pip install -q
+endif
+
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build (pip, since
+	# it reads the local wheel folder from the pip configuration)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(PIP_INSTALL) -r requirements.lock
+	$(PIP_INSTALL) --no-deps -e .
 	touch $@
+
+# after a change to the dependencies in pyproject.toml; torch stays pinned above
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-emit-package torch \
+		-o requirements.lock
 
 install: $(VENV)/.installed
 

@@ -42,7 +42,9 @@ EXAMPLES = (
 
 @st.cache_resource(show_spinner=False)
 def get_engine() -> Engine:
-    return Engine.from_env()
+    engine = Engine.from_env()
+    engine.preload(setup_lock())  # the model loads while the page renders, not on question 1
+    return engine
 
 
 @st.cache_resource(show_spinner=False)

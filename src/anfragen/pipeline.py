@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from anfragen.index.watch import ManifestWatch
 
 from . import paths
 from .chunk import ChunkerSettings
-from .errors import IndexDamagedError, IndexMissingError, ReadError
+from .errors import AnfragenError, IndexDamagedError, IndexMissingError, ReadError
 from .feedback import FILE_NAME as FEEDBACK_FILE
 from .feedback import FeedbackStore
 from .models import Answer, Hit
@@ -45,6 +46,7 @@ def damage_named(index_dir: Path) -> Iterator[None]:
             f"Index {index_dir} ist beschädigt: anfragen.sqlite nicht lesbar ({e}). "
             f"Prüfen: anfragen check --index {index_dir}; reparieren: anfragen ingest "
             f"<Quellordner> --rebuild --index {index_dir}") from e
+log = logging.getLogger("anfragen.pipeline")
 
 
 @dataclass
@@ -80,6 +82,25 @@ class Engine:
 
             self.embedder = shared_embedder(self.model, progress=progress)
         return self.embedder
+
+    def preload(self, lock: threading.Lock) -> threading.Thread:
+        """Load the embedder and its query session in a background thread, so that the first
+        question does not wait for them (the app starts this at start-up). `lock` is the one
+        the app holds while it loads the model or builds the index itself."""
+        def work() -> None:
+            try:
+                with lock:
+                    emb = self.get_embedder()
+                warm_up = getattr(emb, "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
+            except AnfragenError:
+                # the app's own setup step meets the same error and shows it with the fix
+                log.exception("background model load failed")
+
+        thread = threading.Thread(target=work, name="anfragen-preload", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def index(self) -> Index:
@@ -125,6 +146,17 @@ class Engine:
             lock_wait_s=lock_wait_s,
         )
         return report
+
+    def ingest_ray(self, paths: list[Path] | None, options, rebuild: bool = False,
+                   prune: bool = False, progress: Progress | None = None):
+        """As `ingest`, with reading, parsing and embedding on a Ray cluster
+        (`options`: anfragen.index.ray_ingest.RayOptions); returns (report, Ray figures)."""
+        from anfragen.index.ray_ingest import ray_ingest
+
+        self.close()
+        return ray_ingest([Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
+                          self.get_embedder(), self.settings, options, rebuild=rebuild,
+                          prune=prune, progress=progress)
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index over the bundled corpus if none exists yet."""

@@ -17,6 +17,7 @@ from anfragen.errors import AnfragenError
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
 from .fetch import add_fetch_parser, cmd_fetch
+from .ingest_ray import add_ray_options, ray_options, ray_summary
 from .serve import add_serve_parser, cmd_serve
 from .webapp import add_app_parser, cmd_app
 
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=10.0, metavar="SEKUNDEN",
                    help="so lange auf ein laufendes Einlesen desselben Index warten "
                         "(Standard: 10)")
+    add_ray_options(p)
 
     p = sub.add_parser("ask", parents=[common], help="Eine Frage stellen")
     p.add_argument("query", help="die Frage, auf Deutsch")
@@ -220,14 +222,21 @@ def cmd_ingest(args) -> int:
     from .progress import Bar
 
     eng = open_engine(args)
+    options = ray_options(args)
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
-        report = eng.ingest(
-            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update,
-            lock_wait_s=args.wait,
-        )
+        if options is None:
+            report = eng.ingest(
+                args.paths or None, rebuild=args.rebuild, prune=args.prune,
+                progress=bar.update, lock_wait_s=args.wait,
+            )
+        else:
+            report, ray_stats = eng.ingest_ray(args.paths or None, options, rebuild=args.rebuild,
+                                               prune=args.prune, progress=bar.update)
     for line in report.warnings:
         print(f"Warnung: {line}", file=sys.stderr)
+    if options is not None:
+        print(ray_summary(ray_stats))
     for _path, reason in report.failed:
         print(f"übersprungen: {reason}", file=sys.stderr)
     for doc_id in report.fallbacks:

@@ -95,6 +95,16 @@ def _pick_prompts(prompts: dict[str, str]) -> tuple[str, str]:
     return query, passage
 
 
+def folder_prompts(folder: Path) -> tuple[str, str]:
+    """The (query, passage) prompts a sentence-transformers folder declares, read without
+    loading the model."""
+    try:
+        config = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return "", ""
+    return _pick_prompts(dict(config.get("prompts") or {}))
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model: a local folder (never touches a hub) or a hub id.
 
@@ -163,6 +173,13 @@ class SentenceTransformerEmbedder:
             else:
                 self._fingerprint = _state_fingerprint(self._load())
         return limited_fingerprint(self._fingerprint, self.max_seq_length)
+
+    @property
+    def weights_fingerprint(self) -> str:
+        """The weights' own fingerprint, whatever the token limit."""
+        if self._fingerprint is None:
+            self.fingerprint  # noqa: B018  (computes and keeps it)
+        return self._fingerprint or ""
 
     @property
     def passage_prompt(self) -> str:
@@ -367,16 +384,23 @@ def load_embedder(name: str | None = None, **kw: Any) -> Embedder:
     if name == "fake":
         return FakeEmbedder(dim=kw.get("dim", 64))  # model options do not apply
     if name is None or name in DEFAULT_NAMES:
-        folder = default_model_path(kw.pop("cache_dir", None), kw.pop("progress", None))
+        status = kw.pop("progress", None)
+        folder = default_model_path(kw.pop("cache_dir", None), status)
         marker = read_marker(folder)
         kw.setdefault("max_seq_length", DEFAULT_MAX_TOKENS)
-        return SentenceTransformerEmbedder(
+        # queries through ONNX Runtime (no torch import for `anfragen ask`), passages as before
+        from .onnx_query import OnnxQueryEmbedder
+
+        passages = SentenceTransformerEmbedder(
             str(folder),
             model_id=E5_MODEL_ID,
             fingerprint=marker["fingerprint"],
             dim=marker["dim"],
             **kw,
         )
+        prompt = kw.get("query_prompt")
+        return OnnxQueryEmbedder(passages, folder_prompts(folder)[0] if prompt is None else prompt,
+                                 status=status)
     kw.pop("cache_dir", None)
     kw.pop("progress", None)
     return SentenceTransformerEmbedder(name, **kw)
