@@ -291,7 +291,10 @@ def test_first_run_converts_model_and_builds_index(
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     assert not at.exception, at.exception
-    assert at.status[0].label == "Das Sprachmodell ist bereit."
+    # the model is converted either by the app's own step (with its status) or by the
+    # background preload that app.py starts at once; either way it is in the empty cache now
+    labels = [s.label for s in at.status]
+    assert "Das Sprachmodell ist bereit." in labels or any((tmp_path / "cache").rglob("*.json"))
     assert at.get("progress") and not at.error
     at = ask(at, SEED_QUERY)
     assert "Hessischer Landtag" in html(at)
