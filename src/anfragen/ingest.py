@@ -72,6 +72,7 @@ class IngestReport:
     from_cache: int = 0
     resumed: int = 0  # documents taken over from an interrupted ingest
     seconds: float = 0.0
+    sentences: dict = field(default_factory=dict)  # sentence vectors stored (sentvecs.py)
 
     def summary(self) -> str:
         carried = (f"Unterbrochenen Lauf fortgesetzt ({self.resumed} Dokumente übernommen). "
@@ -115,6 +116,7 @@ def ingest(
     cache: EmbeddingCache | None = None,
     batch_chunks: int | None = None,
     checkpoint_s: float = 300.0,
+    sentence_vectors: bool = False,
 ) -> IngestReport:
     """Bring the index at `root` up to date with the documents under `paths`."""
     settings = settings or ChunkerSettings()
@@ -134,7 +136,7 @@ def ingest(
         work = prepare_work_dir(root, rebuild)
         write_checkpoint(work, identity, vectors_saved=None)
     run = IngestRun(work, identity, embedder, cache or EmbeddingCache(embedder.fingerprint),
-               progress, checkpoint_s)
+               progress, checkpoint_s, sentence_vectors=sentence_vectors)
     try:
         report, vectors = _ingest_into(run, paths, settings, prune, batch_chunks, resumed)
         publish(work, root, embedder, settings, report.vectors_total, vectors=vectors)
@@ -158,6 +160,7 @@ class IngestRun:
     progress: Progress | None
     checkpoint_s: float
     last_saved: float = field(default_factory=time.monotonic)
+    sentence_vectors: bool = False  # embed sentence vectors the cache lacks
 
     def checkpoint(self, vectors: VectorStore, force: bool = False) -> None:
         if not force and time.monotonic() - self.last_saved < self.checkpoint_s:
@@ -221,6 +224,9 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
         raise
     if prune:
         report.removed = _prune(conn, vectors)
+    from .sentvecs import fill
+
+    report.sentences = fill(conn, run.embedder, run.cache, run.sentence_vectors)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal
     run.checkpoint(vectors, force=True)
