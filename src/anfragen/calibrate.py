@@ -48,6 +48,15 @@ def choose_threshold(rows: list[tuple[float, bool]], max_false: float = 0.10) ->
 
 
 def calibrate(args, engine) -> int:
+    """The answerability model on all files given (comma-separated, answerability_fit.py),
+    then the cosine threshold of bare-hits use on the first one."""
+    from pathlib import Path
+
+    from .answerability_fit import calibrate_answerability
+
+    files = [Path(p) for p in str(args.queries).split(",") if p]
+    calibrate_answerability(engine, files, args.mode, args.write)
+    args = type(args)(**{**vars(args), "queries": files[0]})
     queries = load_queries(args.queries)
     rows = confidences(engine, queries, args.mode)
     t = choose_threshold(rows)
