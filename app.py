@@ -201,10 +201,10 @@ def show_answer(engine: Engine, ans: Answer, filters: Filters, k: int) -> None:
 
 
 def show_abstention(ans: Answer, filters: Filters, k: int) -> None:
-    st.info(ABSTAIN_TEXT)
+    st.info(f"{ABSTAIN_TEXT} {ans.reason}" if ans.reason else ABSTAIN_TEXT)
     if ans.hits:
         st.markdown("**Vielleicht verwandt:**")
-        st.html(ui.related_html(ans.hits, k))
+        st.html(ui.related_html(ans.related or ans.hits, k))
     elif filters.active:
         st.caption("Mit den gewählten Filtern wurde nichts gefunden. Lockern Sie die Filter "
                    "in der Seitenleiste.")

@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--prune", action="store_true")
+    p.add_argument("--sentence-vectors", action="store_true",
+                   help="fehlende Satzvektoren einbetten (Satzwahl nach Bedeutung; langsam)")
 
     p = sub.add_parser("ask", help="Eine Frage stellen")
     p.add_argument("query")
@@ -143,7 +145,8 @@ def cmd_ingest(args) -> int:
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
         report = eng.ingest(
-            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update
+            args.paths or None, rebuild=args.rebuild, prune=args.prune, progress=bar.update,
+            sentence_vectors=args.sentence_vectors,
         )
     for _path, reason in report.failed:
         print(f"übersprungen: {reason}", file=sys.stderr)
@@ -195,6 +198,8 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_cache_export(args) -> int:
+    import numpy as np
+
     from .embcache import BUNDLED_DIR, export_bundled, text_key
     from .index import Index
 
@@ -203,6 +208,15 @@ def cmd_cache_export(args) -> int:
     rows = idx.conn.execute("SELECT id, text FROM chunks WHERE vec_id = id ORDER BY id").fetchall()
     vecs = idx.vectors.index.reconstruct_batch([r[0] for r in rows]) if rows else None
     keys = [text_key(fp, r[1]) for r in rows]
+    from .sentvecs import all_vectors
+
+    texts, svecs = all_vectors(idx.conn)  # sentence vectors share the cache (sentvecs.py)
+    if svecs is not None:
+        known = set(keys)
+        extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
+        keys += [text_key(fp, texts[i]) for i in extra]
+        vecs = svecs[extra] if vecs is None else np.concatenate(
+            [np.asarray(vecs, np.float32), svecs[extra].astype(np.float32)])
     written = export_bundled(keys, vecs, args.to or BUNDLED_DIR, fp)
     print(f"{len(keys)} Vektoren; {len(written)} Dateien neu geschrieben")
     return 0

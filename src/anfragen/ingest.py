@@ -226,7 +226,7 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
         report.removed = _prune(conn, vectors)
     from .sentvecs import fill
 
-    report.sentences = fill(conn, run.embedder, run.cache, run.sentence_vectors)
+    report.sentences = fill(conn, run.embedder, run.cache, run.sentence_vectors, batch_chunks)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal
     run.checkpoint(vectors, force=True)

@@ -13,6 +13,7 @@ from .chunk import ChunkerSettings
 from .errors import IndexMissingError
 from .index import MANIFEST_NAME, Index
 from .ingest import IngestReport, Progress, ingest
+from .lookup import IndexLookup
 from .models import Answer, Hit
 from .retrieve import Filters, RetrievalConfig, clean_query, search_ids
 
@@ -27,6 +28,7 @@ class Engine:
     embedder: object | None = None  # injected (tests: FakeEmbedder)
     settings: ChunkerSettings = field(default_factory=ChunkerSettings)
     _index: Index | None = None
+    _last_qvec: tuple | None = None  # (query, vector): the answer stage reuses it
 
     @classmethod
     def from_env(cls) -> Engine:
@@ -59,12 +61,13 @@ class Engine:
     # -- ingest -----------------------------------------------------------------------------
     def ingest(
         self, paths: list[Path] | None = None, rebuild: bool = False, prune: bool = False,
-        progress: Progress | None = None,
+        progress: Progress | None = None, sentence_vectors: bool = False,
     ) -> IngestReport:
         self.close()
         report = ingest(
             [Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
             self.get_embedder(), self.settings, rebuild=rebuild, prune=prune, progress=progress,
+            sentence_vectors=sentence_vectors,
         )
         return report
 
@@ -76,9 +79,22 @@ class Engine:
 
     # -- query ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
+        if self._last_qvec is not None and self._last_qvec[0] == query:
+            return self._last_qvec[1]
         emb = self.get_embedder()
         self.index.check_compatible(emb.fingerprint, self.settings)
-        return emb.embed_queries([query])[0]
+        vec = emb.embed_queries([query])[0]
+        self._last_qvec = (query, vec)
+        return vec
+
+    def lookup(self, query: str, embed: bool = True) -> IndexLookup:
+        """The index access the answer stage needs for `query` (see lookup.py); its vector is
+        the one search just computed, or none in BM25-only use (embed=False)."""
+        counts = self.index.manifest.get("counts") or {}
+        n = counts.get("chunks") or self.index.counts()["chunks"]
+        q = clean_query(query)
+        return IndexLookup(self.index.conn, int(n),
+                           (lambda: self.embed_query(q)) if embed else (lambda: None))
 
     def search(
         self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None
@@ -123,7 +139,8 @@ class Engine:
 
         cfg = cfg or RetrievalConfig()
         hits = self.search(query, replace(cfg, k=max(cfg.k, 10)), filters)
-        ans = answer_from_hits(query.strip(), hits)
+        ans = answer_from_hits(query.strip(), hits,
+                               lookup=self.lookup(query, cfg.mode != "bm25"))
         if generate:
             from .generate import generate_answer
 

@@ -65,7 +65,7 @@ def split_sentences(text: str) -> list[str]:
     for para in text.split("\n"):
         start = 0
         for m in _BOUNDARY.finditer(para):
-            before = para[start : m.start()].rsplit(" ", 1)[-1].lower()
+            before = para[start : m.start()].rsplit(" ", 1)[-1].lower().lstrip("(„\"")
             if para[m.start()] == "." and (before in _ABBREV or re.fullmatch(r"\d{1,2}", before)):
                 continue  # abbreviation or ordinal ("1. Januar"), not a sentence end
             out.append(para[start : m.start() + 1].strip())
@@ -120,11 +120,25 @@ def question_numbers(spec: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(n for n in out if n > 0))
 
 
+_VERB_END = re.compile(r"(?:en|st|t|e)$")
+
+
 def lexical(query_terms: set[str], sentence: str) -> float:
-    """Fraction of the query's content stems found in the sentence."""
+    """Share of the query's content stems in the sentence; half a point for a stem whose
+    root opens or closes a word of it (German compounds and nominalised verbs: "baut" ->
+    "Aufbau", "Geld" -> "Fördergeld")."""
     if not query_terms:
         return 0.0
-    return len(query_terms & set(analyze(sentence))) / len(query_terms)
+    words = set(analyze(sentence))
+    score = 0.0
+    for t in query_terms:
+        root = _VERB_END.sub("", t) if not t[0].isdigit() else t
+        if t in words:
+            score += 1.0
+        elif len(root) >= 3 and any(w != root and (w.endswith(root) or w.startswith(root))
+                                    for w in words):
+            score += 0.5
+    return score / len(query_terms)
 
 
 # Score of a sentence: meaning first (query-sentence cosine of the embedding model, which

@@ -17,22 +17,23 @@ import numpy as np
 from . import store
 from .sentences import embed_text, is_procedural, split_sentences
 
-BATCH = 2000  # chunks per transaction
+BATCH = 512  # chunks read and written together, as ingest's batches
 
 
 def quotable(answer_text: str) -> list[str]:
     return [s for s in split_sentences(answer_text or "") if not is_procedural(s)]
 
 
-def fill(conn, embedder, cache, embed_missing: bool = False) -> dict:
-    """Store the vectors of the sentences of chunks that have none yet; returns counts."""
+def fill(conn, embedder, cache, embed_missing: bool = False, batch: int = BATCH) -> dict:
+    """Store the vectors of the sentences of chunks that have none yet, `batch` chunks at a
+    time; returns counts."""
     from .ingest import embed_with_cache
 
-    todo = store.chunks_without_sentences(conn)
     counts = {"sentences": 0, "embedded": 0, "without_vector": 0}
-    for start in range(0, len(todo), BATCH):
-        part = todo[start : start + BATCH]
-        items = [(cid, did, i, s) for cid, did, text in part
+    after = 0
+    while part := store.chunks_without_sentences(conn, after, batch):
+        after = part[-1][0]
+        items = [(cid, did, i, s) for _, cid, did, text in part
                  for i, s in enumerate(quotable(text))]
         texts = list(dict.fromkeys(embed_text(s) for *_, s in items))
         if embed_missing:

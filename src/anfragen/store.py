@@ -165,11 +165,14 @@ def insert_sentences(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?,?,?,?,?)", rows)
 
 
-def chunks_without_sentences(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """(chunk_id, doc_id, answer_text) of quotable chunks whose sentences have no vectors."""
+def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
+                             limit: int = 1000) -> list[tuple[int, str, str, str]]:
+    """(row id, chunk_id, doc_id, answer_text) of quotable chunks after row id `after` whose
+    sentences have no vectors, `limit` at a time (memory stays flat)."""
     return conn.execute(
-        "SELECT chunk_id, doc_id, answer_text FROM chunks c WHERE kind != 'preamble:askers' "
-        "AND NOT EXISTS (SELECT 1 FROM sentences s WHERE s.chunk_id = c.chunk_id) ORDER BY id"
+        "SELECT id, chunk_id, doc_id, answer_text FROM chunks c WHERE id > ? AND "
+        "kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s WHERE "
+        "s.chunk_id = c.chunk_id) ORDER BY id LIMIT ?", (after, limit)
     ).fetchall()
 
 
