@@ -119,14 +119,14 @@ def answer_from_hits(query: str, hits: list[Hit], settings: AnswerSettings | Non
     s = settings or AnswerSettings.load()
     terms = set(analyze(query))
     if model is None and lookup is not None:
-        model = shipped_model()
+        model = shipped_model(getattr(lookup, "model_fingerprint", ""))
     if model is None or lookup is None:
         sources = choose_sources(terms, hits, s)
         conf = sources[0][1] if sources else 0.0
         if not sources or conf < s.threshold:
             return Answer(query=query, abstained=True, text=None, citations=(),
                           hits=tuple(hits), confidence=conf)
-        return quote(query, terms, [h for h, _ in sources], hits, s, None, conf)
+        return quote(query, terms, [h for h, _ in sources], hits, s, lookup, conf)
     qt = ab.query_terms(query, lookup.term_rows, lookup.n_chunks)
     rows = ab.passage_features(qt, hits)
     feats = ab.question_features(rows)
@@ -146,10 +146,12 @@ def cited(rows: list, s: AnswerSettings) -> list[Hit]:
     return [h for h, _, f in rows if ab.passes(f, best, s.cite_margin, strict)]
 
 
-@lru_cache(maxsize=1)
-def shipped_model() -> ab.Model | None:
+@lru_cache(maxsize=4)
+def shipped_model(fingerprint: str = "") -> ab.Model | None:
+    """The fitted model, for indexes of the embedding model it was fitted with only (its
+    cosines are on that model's scale); None otherwise: then the cosine threshold decides."""
     models = ab.load_models()
-    return models.final if models else None
+    return models.final if models and models.fits(fingerprint) else None
 
 
 def one_per_unit(hits: list[Hit], limit: int) -> list[Hit]:

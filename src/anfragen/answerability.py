@@ -341,6 +341,10 @@ class Models:
     final: Model
     folds: tuple[Model, ...] = ()
     fold_of: dict = field(default_factory=dict)  # question key -> fold index
+    fingerprint: str = ""  # the embedding model the features were computed with
+
+    def fits(self, fingerprint: str) -> bool:
+        return not self.fingerprint or not fingerprint or fingerprint == self.fingerprint
 
     def for_query(self, query: str) -> Model:
         i = self.fold_of.get(query_key(query))
@@ -359,4 +363,4 @@ def load_models(path: Path = MODEL_FILE) -> Models | None:
         return None
     d = json.loads(path.read_text(encoding="utf-8"))
     return Models(Model.from_dict(d["model"]), tuple(Model.from_dict(f) for f in d["folds"]),
-                  dict(d.get("fold_of", {})))
+                  dict(d.get("fold_of", {})), d.get("data", {}).get("model_fingerprint", ""))

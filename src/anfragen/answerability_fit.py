@@ -222,6 +222,7 @@ def calibrate_answerability(engine, files: Sequence[Path], mode: str, write_file
         rows += collect(engine, load_queries(f), str(f), mode)
     command = "anfragen " + " ".join(sys.argv[1:])
     result = fit_all(rows, [str(f) for f in files], command)
+    result["data"]["model_fingerprint"] = engine.index.manifest["model"]["fingerprint"]
     for key, fig in result["cross_validated"].items():
         print(f"Antwortbarkeit, kreuzvalidiert ({key}, {fig['n']} Fragen): Enthaltung "
               f"{fig['abstention_rate']}, falsche Enthaltung {fig['false_abstention_rate']}")

@@ -230,6 +230,8 @@ def evaluate_engine(engine, queries: list[Query], cfg, answer_settings=None, pro
     from .answerability import load_models
 
     models = load_models()
+    if models is not None and not models.fits(engine.index.manifest["model"]["fingerprint"]):
+        models = None  # fitted with another embedding model: the cosine threshold decides
     qmap = {q.id: q for q in queries}
     results, runs = [], {}
     engine.search(queries[0].text, cfg) if queries else None  # warm-up: model load, caches

@@ -18,6 +18,7 @@ class IndexLookup:
     conn: object  # sqlite3.Connection of the index
     n_chunks: int
     query_vector: Callable[[], np.ndarray | None] = field(default=lambda: None)
+    model_fingerprint: str = ""  # the index's embedding model (answerability is fitted per model)
 
     def term_rows(self, stems: list[str]) -> dict[str, int]:
         return store.term_rows(self.conn, stems)

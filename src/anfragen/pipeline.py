@@ -94,7 +94,8 @@ class Engine:
         n = counts.get("chunks") or self.index.counts()["chunks"]
         q = clean_query(query)
         return IndexLookup(self.index.conn, int(n),
-                           (lambda: self.embed_query(q)) if embed else (lambda: None))
+                           (lambda: self.embed_query(q)) if embed else (lambda: None),
+                           self.index.manifest["model"]["fingerprint"])
 
     def search(
         self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None
