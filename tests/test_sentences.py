@@ -65,3 +65,20 @@ def test_pointer_only_passage_names_its_target():
     cands = candidates(set(), "Siehe Antwort zu 4.")
     assert select(cands, 3, 600, 600) == []
     assert references(cands, (9,)) == (4,)
+
+
+def test_ingest_stores_sentence_vectors_only_when_asked(tmp_path):
+    from support import CORPUS
+
+    from anfragen.pipeline import Engine
+
+    eng = Engine(index_dir=tmp_path / "index", model="fake")
+    report = eng.ingest([CORPUS / "hessen-seed"])
+    assert report.sentences["sentences"] == 0 and report.sentences["without_vector"] > 0
+    report = eng.ingest([CORPUS / "hessen-seed"], sentence_vectors=True)
+    assert report.sentences["without_vector"] == 0 and report.sentences["embedded"] > 0
+    pre = "hessen-seed/HE_20_hessenconnect-2-0#0-government/0"
+    vecs = eng.lookup("HessenConnect").sentence_vectors([pre])[pre]
+    assert any("Deutsche Telekom" in t for t in vecs)
+    assert all("vorangestellt" not in t for t in vecs)  # procedural: never quoted, no vector
+    eng.close()
