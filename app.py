@@ -256,10 +256,10 @@ def permalink_url() -> str:
 
 
 def show_abstention(ans: Answer, filters: Filters, k: int) -> None:
-    st.info(ABSTAIN_TEXT)
+    st.info(f"{ABSTAIN_TEXT} {ans.reason}" if ans.reason else ABSTAIN_TEXT)
     if ans.hits:
         st.markdown("**Vielleicht verwandt:**")
-        st.html(ui.related_html(ans.hits, k))
+        st.html(ui.related_html(ans.related or ans.hits, k))
     elif filters.active:
         st.caption("Mit den gewählten Filtern wurde nichts gefunden. Lockern Sie die Filter "
                    "in der Seitenleiste.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from anfragen.answer.answerability import Model
 from anfragen.answer.extractive import (
     ABSTAIN_TEXT,
     AnswerSettings,
@@ -110,3 +111,76 @@ def test_answer_json_has_contract_keys():
         "source",
     } <= out["citations"][0].keys()
     assert {"rank", "chunk_id", "doc_id", "questions", "score", "text"} <= out["hits"][0].keys()
+
+
+class FakeLookup:
+    """The index access of the answer stage over a few chunks, with every stem rare."""
+
+    n_chunks = 1000
+
+    def __init__(self, units: dict[int, Chunk] | None = None):
+        self.units = units or {}
+
+    def term_rows(self, stems):
+        return {s: 2 for s in stems}
+
+    def unit(self, doc_id, number):
+        return [self.units[number]] if number in self.units else []
+
+    def sentence_vectors(self, chunk_ids):
+        return {}
+
+    def query_vector(self):
+        return None
+
+
+ALWAYS = Model(("cos",), (0.0,), (1.0,), (0.0,), 10.0, 0.5)  # answers everything
+NEVER = Model(("cos",), (0.0,), (1.0,), (0.0,), -10.0, 0.5)
+
+
+def test_sources_are_cited_in_rank_order_not_by_cosine():
+    hits = [hit(SEED_ANSWER, 0.88, 1), hit("Kommunen nutzen HessenConnect nicht.", 0.90, 2,
+                                           numbers=(6,))]
+    ans = answer_from_hits("Können Kommunen HessenConnect nutzen?", hits, lookup=FakeLookup(),
+                           model=ALWAYS)
+    assert [c.questions for c in ans.citations] == [(1, 2), (6,)]
+
+
+def test_preamble_leads_only_with_the_best_sentence():
+    pre = hit("Die Landesverwaltung hat 37.000 Lizenzen.", 0.90, 1, kind="preamble:government",
+              numbers=(0,))
+    hits = [pre, hit(SEED_ANSWER, 0.89, 2)]
+    ans = answer_from_hits("Können hessische Kommunen HessenConnect 2.0 nutzen?", hits,
+                           lookup=FakeLookup(), model=ALWAYS)
+    assert ans.citations[0].questions == (1, 2)
+    assert ans.sentences[0][0].startswith("Aus vergaberechtlichen Gründen")
+
+
+def test_joint_answer_notice_is_never_quoted():
+    ans = answer_from_hits("Können hessische Kommunen HessenConnect 2.0 nutzen?",
+                           [hit(SEED_ANSWER, 0.9)], lookup=FakeLookup(), model=ALWAYS)
+    assert all("gemeinsam beantwortet" not in s for s, _ in ans.sentences)
+
+
+def test_cross_reference_brings_the_referenced_answer():
+    target = Chunk("d#4", "hessen-seed/HE", (4,), "Frage 4: x\nAntwort: y",
+                   "Die Software übermittelt einen Hinweis an das PK 11.")
+    hits = [hit("Siehe Antwort zu 4.", 0.9, 1, numbers=(9,))]
+    ans = answer_from_hits("Wohin übermittelt die Software Hinweise?", hits,
+                           lookup=FakeLookup({4: target}), model=ALWAYS)
+    assert [c.questions for c in ans.citations] == [(9,), (4,)]
+    assert ans.sentences == (("Die Software übermittelt einen Hinweis an das PK 11.", 2),)
+    assert "verweist [1] auf die Antwort zu Frage 4" in ans.text and "[2]" in ans.text
+
+
+def test_abstention_says_which_land_is_missing():
+    text = "Im Jahr 2024 erkrankten bundesweit 47 Kinder an HUS."
+    chunk = Chunk("b#3", "bundestag/21_902", (3,), f"Frage 3: HUS\nAntwort: {text}", text)
+    h = Hit(chunk, 1.0, 1, {"cosine": 0.9}, {"parliament": "Deutscher Bundestag"})
+    ans = answer_from_hits("Wie viele Kinder sind 2024 in Nordrhein-Westfalen an HUS erkrankt?",
+                           [h], lookup=FakeLookup(), model=NEVER)
+    assert ans.abstained and ans.related == (h,)
+    assert ans.reason == ("Zu «Nordrhein-Westfalen» finde ich nichts; die gefundenen Antworten "
+                          "nennen nur bundesweite Zahlen.")
+    assert answer_json(ans)["reason"] == ans.reason
+    assert ans.reason in answer_text(ans)

@@ -307,3 +307,21 @@ def test_beir_export_has_consistent_ids(fake_index, query_file, workdir):
         assert qid in query_ids and cid in corpus_ids and score == "1"
     hessen = next(c for c in corpus if c["_id"] == "hessen-seed/HE_20_hessenconnect-2-0#1")
     assert hessen["text"].startswith("Frage 1:") and "vergaberechtlichen" in hessen["text"]
+
+
+def test_quoted_sentences_are_scored_against_the_evidence():
+    from anfragen.evaluation.metrics import quote_matches, quote_scores
+
+    ev = ("Zum Stichtag 1. Juli 2025 bestehen zu 147 995 Personen Fahndungen.",)
+    assert quote_matches("Zum Stichtag 1. Juli 2025 bestehen zu 147 995 Personen Fahndungen "
+                         "im System.", ev)  # contains the excerpt
+    assert quote_matches("Zum Stichtag 1. Juli 2025 bestehen zu 147 995 Personen Ausschreibungen.",
+                         ev)  # 9 of the excerpt's 11 tokens
+    assert not quote_matches("Die Bundesregierung sieht keinen Handlungsbedarf.", ev)
+    two = ("Deutschland erreicht diesen Schwellenwert nicht. Daher wird derzeit ein Verfahren "
+           "erarbeitet.",)
+    assert quote_matches("Deutschland erreicht diesen Schwellenwert nicht.", two)  # a part
+    assert quote_scores(["Die Bundesregierung sieht keinen Handlungsbedarf.",
+                         "Zum Stichtag 1. Juli 2025 bestehen zu 147 995 Personen Fahndungen."],
+                        ev) == (True, False)
+    assert quote_scores([], ev) == (False, False)

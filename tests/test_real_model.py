@@ -68,3 +68,39 @@ def test_lower_token_limit_changes_only_the_long_passages(engine, tmp_path):
     _, found = EmbeddingCache(emb.fingerprint).lookup([r[1] for r in rows])
     assert len(found) == len(rows)  # adopting the variant embeds nothing again
     copy.close()
+
+
+def test_hessenconnect_use_leads_with_the_answering_sentence(engine):
+    ans = engine.ask("Können hessische Kommunen HessenConnect 2.0 nutzen?")
+    assert not ans.abstained
+    assert ans.sentences[0][0].startswith(
+        "Aus vergaberechtlichen Gründen ist es nicht möglich, den hessischen Kommunen "
+        "HessenConnect 2.0")
+    assert all("gemeinsam beantwortet" not in s for s, _ in ans.sentences)
+
+
+def test_hessenconnect_operator_is_quoted_first(engine):
+    ans = engine.ask("Welches Unternehmen baut und betreibt HessenConnect 2.0?")
+    assert not ans.abstained
+    assert ans.sentences[0][0].endswith(
+        "hat die Deutsche Telekom den Zuschlag für Aufbau und Betrieb von HessenConnect 2.0 "
+        "erhalten.")
+    assert all("vorangestellt" not in s for s, _ in ans.sentences)
+
+
+def test_cross_reference_is_quoted_with_the_referenced_answer(engine):
+    from anfragen.answer import answer_from_hits
+    from anfragen.answer.answerability import Model
+    from anfragen.retrieve import RetrievalConfig
+
+    q = ("Kann die Software atypisches Verhalten von Bewegungen wegen Behinderungen "
+         "unterscheiden?")
+    pointer = "hamburg-ska-archiv-md/HH_22-12339#9/0"  # "Siehe Antwort zu 4."
+    hits = [h for h in engine.search(q, RetrievalConfig(k=100)) if h.chunk.chunk_id == pointer]
+    always = Model(("cos",), (0.0,), (1.0,), (0.0,), 10.0, 0.5)
+    ans = answer_from_hits(q, hits, lookup=engine.lookup(q), model=always)
+    assert [c.questions for c in ans.citations] == [(9,), (4,)]
+    assert ans.sentences and all(n == 2 for _, n in ans.sentences)
+    assert "Bewegungsmuster" in " ".join(s for s, _ in ans.sentences) or \
+        "Strichfiguren" in " ".join(s for s, _ in ans.sentences)
+    assert "verweist [1] auf die Antwort zu Frage 4" in ans.text

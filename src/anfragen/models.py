@@ -144,3 +144,5 @@ class Answer:
     sentences: tuple[tuple[str, int], ...] = ()  # (quoted sentence, citation n)
     confidence: float = 0.0
     notice: str = ""
+    reason: str | None = None  # why there is no answer, when the documents say (abstention)
+    related: tuple[Hit, ...] = ()  # near misses shown as related, not as the answer

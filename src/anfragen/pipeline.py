@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from anfragen.index import store
+from anfragen.index import sentvecs, store
 from anfragen.index.directory import DB_NAME, MANIFEST_NAME, Index, recover_interrupted_swap
 from anfragen.index.ingest import IngestReport, Progress, ingest
 from anfragen.index.lock import DEFAULT_WAIT_S
+from anfragen.index.lookup import IndexLookup
 from anfragen.index.watch import ManifestWatch
 
 from . import paths
@@ -60,6 +61,7 @@ class Engine:
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                        compare=False)
     _feedback: FeedbackStore | None = None
+    _last_qvec: tuple | None = None  # (query, vector): the answer stage reuses it
 
     @classmethod
     def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
@@ -131,6 +133,7 @@ class Engine:
     def ingest(
         self, paths: list[Path] | None = None, rebuild: bool = False, prune: bool = False,
         progress: Progress | None = None, lock_wait_s: float = DEFAULT_WAIT_S,
+        sentence_vectors: bool = False,
     ) -> IngestReport:
         self.close()
         if not paths and not DEFAULT_CORPUS.exists():
@@ -143,7 +146,7 @@ class Engine:
         report = ingest(
             [Path(p) for p in (paths or [DEFAULT_CORPUS])], Path(self.index_dir),
             self.get_embedder(), self.settings, rebuild=rebuild, prune=prune, progress=progress,
-            lock_wait_s=lock_wait_s,
+            lock_wait_s=lock_wait_s, sentence_vectors=sentence_vectors,
         )
         return report
 
@@ -166,9 +169,23 @@ class Engine:
 
     # -- query ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
+        if self._last_qvec is not None and self._last_qvec[0] == query:
+            return self._last_qvec[1]
         emb = self.get_embedder()
         self.index.check_compatible(emb.fingerprint, self.settings)
-        return emb.embed_queries([query])[0]
+        vec = emb.embed_queries([query])[0]
+        self._last_qvec = (query, vec)
+        return vec
+
+    def lookup(self, query: str, embed: bool = True) -> IndexLookup:
+        """The index access the answer stage needs for `query` (see lookup.py); its vector is
+        the one search just computed, or none in BM25-only use (embed=False)."""
+        counts = self.index.manifest.get("counts") or {}
+        n = counts.get("chunks") or self.index.counts()["chunks"]
+        q = clean_query(query)
+        return IndexLookup(self.index.conn, int(n),
+                           (lambda: self.embed_query(q)) if embed else (lambda: None),
+                           self.index.manifest["model"]["fingerprint"])
 
     def search(
         self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None
@@ -219,7 +236,8 @@ class Engine:
         cfg = cfg or RetrievalConfig()
         query = normalise_query(query)
         hits = self.search(query, replace(cfg, k=max(cfg.k, 10)), filters)
-        ans = answer_from_hits(query.strip(), hits)
+        ans = answer_from_hits(query.strip(), hits,
+                               lookup=self.lookup(query, cfg.mode != "bm25"))
         if generate:
             from anfragen.answer.generate import generate_answer
 
@@ -279,6 +297,13 @@ class Engine:
         rows = store.dense_chunk_texts(idx.conn)
         vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
         keys = [text_key(fp, text) for _, text in rows]
+        texts, svecs = sentvecs.all_vectors(idx.conn)  # sentence vectors share the cache
+        if svecs is not None:
+            known = set(keys)
+            extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
+            keys += [text_key(fp, texts[i]) for i in extra]
+            vecs = svecs[extra] if vecs is None else np.concatenate(
+                [np.asarray(vecs, np.float32), svecs[extra].astype(np.float32)])
         return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
                                       fp)
 

@@ -90,6 +90,7 @@ def answer_json(ans: Answer) -> dict:
         "abstained": ans.abstained,
         "answer": ans.text,
         "message": ABSTAIN_TEXT if ans.abstained else None,
+        "reason": ans.reason,
         "confidence": ans.confidence,
         "notice": ans.notice,
         "citations": [
@@ -101,14 +102,15 @@ def answer_json(ans: Answer) -> dict:
         ],
         "sentences": [{"text": s, "citation": n} for s, n in ans.sentences],
         "hits": [hit_json(h) for h in ans.hits],
+        "related": [hit_json(h) for h in ans.related],
     }
 
 
 def answer_text(ans: Answer) -> str:
     if ans.abstained:
-        lines = [ABSTAIN_TEXT, "", "Vielleicht verwandt:"]
+        lines = [ABSTAIN_TEXT, *([ans.reason] if ans.reason else []), "", "Vielleicht verwandt:"]
         seen = set()
-        for h in ans.hits:
+        for h in ans.related or ans.hits:
             if h.chunk.doc_id in seen or len(seen) >= 5:
                 continue
             seen.add(h.chunk.doc_id)

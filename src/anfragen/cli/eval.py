@@ -75,7 +75,9 @@ def print_summary(report: dict) -> None:
     a = o["answer"]
     print(f"answer   abstention={a['abstention_rate']:.3f}  "
           f"false_abstention={a['false_abstention_rate']:.3f}  "
-          f"grounded={a['grounded_answer_rate']:.3f}")
+          f"grounded={a['grounded_answer_rate']:.3f}  "
+          f"quoted_evidence={a.get('quoted_evidence_rate') or 0:.3f}  "
+          f"lead_evidence={a.get('lead_evidence_rate') or 0:.3f}")
     print(f"latency  p50={o['latency_ms']['p50']:.1f} ms  p95={o['latency_ms']['p95']:.1f} ms")
 
 

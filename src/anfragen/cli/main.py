@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="Index von Grund auf neu bauen")
     p.add_argument("--prune", action="store_true",
                    help="Dokumente entfernen, deren Dateien nicht mehr da sind")
+    p.add_argument("--sentence-vectors", action="store_true",
+                   help="fehlende Satzvektoren einbetten (Satzwahl nach Bedeutung; langsam)")
     p.add_argument("--wait", type=float, default=10.0, metavar="SEKUNDEN",
                    help="so lange auf ein laufendes Einlesen desselben Index warten "
                         "(Standard: 10)")
@@ -229,6 +231,7 @@ def cmd_ingest(args) -> int:
             report = eng.ingest(
                 args.paths or None, rebuild=args.rebuild, prune=args.prune,
                 progress=bar.update, lock_wait_s=args.wait,
+                sentence_vectors=args.sentence_vectors,
             )
         else:
             report, ray_stats = eng.ingest_ray(args.paths or None, options, rebuild=args.rebuild,

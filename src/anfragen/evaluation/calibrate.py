@@ -62,9 +62,16 @@ class Calibration:
 
 def calibrate(engine, queries_path: Path, mode: str = "hybrid", write: bool = False,
               target: Path | None = None) -> Calibration:
-    """Measure the confidences, choose the threshold; with `write`, store it in `target`
-    (default: the package's calibration.json in a checkout, else the user data directory)."""
+    """The answerability model on all files given (comma-separated, answerability_fit.py),
+    then the cosine threshold of bare-hits use on the first one; with `write`, both are stored
+    (the threshold in `target`, default: the package's calibration.json in a checkout, else
+    the user data directory)."""
+    from .answerability_fit import calibrate_answerability
+
     target = target or paths.calibration_target()
+    files = [Path(p) for p in str(queries_path).split(",") if p]
+    calibrate_answerability(engine, files, mode, write)
+    queries_path = files[0]
     queries = load_queries(queries_path)
     rows = confidences(engine, queries, mode)
     t = choose_threshold(rows)

@@ -218,10 +218,29 @@ def build_result(runs: list[ConfigRun], queries: list[Query], main, opts: Compar
         "comparison": {name: {**sig.get(name, {}), "evidence_success@5": ev.get(name)}
                        for name in (r.name for r in runs[1:])},
         "recall_curve": {r.name: recall_curve(r.units, queries) for r in runs},
+        "abstention_curve": {r.name: abstention_curve(r.report["per_query"], queries)
+                             for r in runs},
         "results": {r.name: {k: v for k, v in r.report.items() if k != "per_query"}
                     for r in runs},
         "per_query": per_query(runs, queries),
     }
+
+
+def abstention_curve(per_query: list[dict], queries: list[Query]) -> dict:
+    """Abstention on unanswerable and false abstention on answerable queries if the answer
+    stage abstained below each threshold of its confidence; `at` is what it did."""
+    answerable = {q.id: q.answerable for q in queries}
+    conf = [(p.get("confidence", 0.0), answerable[p["id"]]) for p in per_query]
+    un = [c for c, a in conf if not a]
+    an = [c for c, a in conf if a]
+    if not un or not an:
+        return {"points": [], "at": None}
+    cuts = sorted({c for c, _ in conf}) + [float("inf")]
+    points = [(sum(c < t for c in an) / len(an), sum(c < t for c in un) / len(un))
+              for t in cuts]
+    did = [(p["abstained"], answerable[p["id"]]) for p in per_query]
+    at = (sum(d for d, a in did if a) / len(an), sum(d for d, a in did if not a) / len(un))
+    return {"points": points, "at": at}
 
 
 def per_query(runs: list[ConfigRun], queries: list[Query]) -> list[dict]:
@@ -259,13 +278,17 @@ COLUMNS = (  # (header, level, key)
     ("unit nDCG@10", "unit", "ndcg@10"), ("doc R@10", "doc", "recall@10"),
     ("evidence S@5", "evidence", "success@5"), ("abstention", "answer", "abstention_rate"),
     ("false abstention", "answer", "false_abstention_rate"),
-    ("grounded", "answer", "grounded_answer_rate"), ("p50 ms", "latency_ms", "p50"),
+    ("grounded", "answer", "grounded_answer_rate"),
+    ("quoted evidence", "answer", "quoted_evidence_rate"),
+    ("lead evidence", "answer", "lead_evidence_rate"), ("p50 ms", "latency_ms", "p50"),
 )
 MARK = "†"
 
 
 def cell(result: dict, name: str, level: str, key: str) -> str:
-    value = result["results"][name]["overall"][level][key]
+    value = result["results"][name]["overall"][level].get(key)
+    if value is None:
+        return "–"
     if level == "latency_ms":
         return f"{value:.0f}"
     sig = result["comparison"].get(name, {}).get(key, {})
@@ -326,6 +349,24 @@ def kind_table(result: dict) -> list[str]:
     return lines
 
 
+ANSWER_KEYS = (("abstention", "abstention_rate"), ("false abst.", "false_abstention_rate"),
+               ("grounded", "grounded_answer_rate"), ("quoted ev.", "quoted_evidence_rate"),
+               ("lead ev.", "lead_evidence_rate"))
+
+
+def answer_kind_table(result: dict) -> list[str]:
+    """The answer stage per query kind and configuration."""
+    lines = ["Answer stage by query kind:", "",
+             "| config | kind | n | " + " | ".join(h for h, _ in ANSWER_KEYS) + " |",
+             "|---" * (len(ANSWER_KEYS) + 3) + "|"]
+    for name in result["configs"]:
+        for kind, b in sorted(result["results"][name]["by_kind"].items()):
+            a = b.get("answer") or {}
+            vals = ["–" if a.get(k) is None else f"{a[k]:.3f}" for _, k in ANSWER_KEYS]
+            lines.append(f"| {name} | {kind} | {b['n']} | " + " | ".join(vals) + " |")
+    return lines
+
+
 def provenance_lines(result: dict) -> list[str]:
     p = result["provenance"]
     lines = [f"- commit `{p['commit'] or 'unknown'}`, {p['date']}, {p['machine']}, "
@@ -348,10 +389,13 @@ def markdown(result: dict, plot_name: str | None = None) -> str:
              "(unit level). Abstention: share of unanswerable queries answered with "
              "\"no answer\" (higher is better); false abstention: share of answerable ones "
              "(lower is better); grounded: share of answerable queries whose cited passages "
-             "contain the evidence. p50: median latency of retrieval plus answer.", "",
-             *comparison_table(result), "", *kind_table(result)]
+             "contain the evidence; quoted/lead evidence: share of answerable queries whose quoted "
+             "sentences (the first one) contain an evidence excerpt or 60% of its tokens. "
+             "p50: median latency of retrieval plus answer.", "",
+             *comparison_table(result), "", *kind_table(result), "",
+             *answer_kind_table(result)]
     if plot_name:
-        parts += ["", f"![Unit Recall@k]({plot_name})"]
+        parts += ["", f"![Unit Recall@k and the abstention trade-off]({plot_name})"]
     return "\n".join(parts) + "\n"
 
 
@@ -359,9 +403,9 @@ def write_plot(result: dict, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.5), dpi=120)
+    fig = Figure(figsize=(12, 4.5), dpi=120)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    ax, ax2 = fig.subplots(1, 2)
     for name, curve in result["recall_curve"].items():
         ax.plot(range(1, len(curve) + 1), curve, label=name, drawstyle="steps-post")
     ax.set_xscale("log")
@@ -374,8 +418,29 @@ def write_plot(result: dict, path: Path) -> None:
                  fontsize=9)
     ax.grid(True, alpha=0.3)
     ax.legend()
+    plot_abstention(ax2, result.get("abstention_curve", {}))
     fig.tight_layout()
     fig.savefig(path)
+
+
+def plot_abstention(ax, curves: dict) -> None:
+    """Abstention (unanswerable) against false abstention (answerable) over thresholds."""
+    for name, c in curves.items():
+        if not c["points"]:
+            continue
+        xs, ys = zip(*c["points"], strict=True)
+        line = ax.plot(xs, ys, label=name, drawstyle="steps-post")[0]
+        if c["at"]:
+            ax.plot(*c["at"], "o", color=line.get_color())
+    ax.axvline(0.05, color="grey", lw=0.8, ls="--")
+    ax.axhline(0.90, color="grey", lw=0.8, ls="--")
+    ax.set_xlim(0, 0.5)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("false abstention (answerable queries)")
+    ax.set_ylabel("abstention (unanswerable queries)")
+    ax.set_title("abstention trade-off over thresholds (dot: shipped threshold)", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
 
 
 def write_report(result: dict, out: Path, stamp: str) -> tuple[str, list[Path]]:

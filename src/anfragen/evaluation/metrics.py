@@ -20,6 +20,7 @@ UNIT_METRICS = ("recall@1", "recall@5", "recall@10", "recall@100", "mrr@10", "nd
 DOC_METRICS = ("recall@10", "mrr@10")
 EVIDENCE_KS = (1, 5, 10)
 _HYPHEN_JOIN = re.compile(r"(?<=[a-zäöüß])-\s*(?=[a-zäöüß])")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class QueryResult:
     grounded: bool
     latency_ms: float
     cited: list[str] = field(default_factory=list)
+    quoted_evidence: bool = False  # a quoted sentence is evidence (see quote_matches)
+    lead_evidence: bool = False  # the first quoted sentence is
+    confidence: float = 0.0  # the answer stage's score, for the abstention curve
 
 
 def load_queries(path: Path) -> list[Query]:
@@ -77,6 +81,33 @@ def contains_evidence(text: str, evidence: tuple[str, ...]) -> bool:
     return any(norm_evidence(e) in t for e in evidence if e.strip())
 
 
+QUOTE_OVERLAP = 0.6
+
+
+def quote_matches(sentence: str, evidence: tuple[str, ...]) -> bool:
+    """A quoted sentence is evidence when, both normalised as for evidence matching, it
+    contains an excerpt, holds at least 60% of an excerpt's tokens, or is itself part of an
+    excerpt (a sentence of a multi-sentence excerpt)."""
+    s = norm_evidence(sentence)
+    words = set(_WORD.findall(s.lower()))
+    for e in (norm_evidence(x) for x in evidence if x.strip()):
+        toks = set(_WORD.findall(e.lower()))
+        if e in s or (len(s) >= 20 and s in e):
+            return True
+        if toks and len(toks & words) / len(toks) >= QUOTE_OVERLAP:
+            return True
+    return False
+
+
+def quote_scores(sentences: list[str], evidence: tuple[str, ...]) -> tuple[bool, bool]:
+    """(some quoted sentence is evidence, the first one is)."""
+    if not sentences or not evidence:
+        return False, False
+    joined = contains_evidence(" ".join(sentences), evidence)
+    flags = [quote_matches(s, evidence) for s in sentences]
+    return joined or any(flags), flags[0]
+
+
 def units_of_hits(hits) -> tuple[list[str], list[str]]:
     units: list[str] = []
     docs: list[str] = []
@@ -90,12 +121,17 @@ def units_of_hits(hits) -> tuple[list[str], list[str]]:
     return units, docs
 
 
-def run_query(engine, q: Query, cfg, answer_settings=None) -> tuple[QueryResult, list]:
+def run_query(engine, q: Query, cfg, answer_settings=None,
+              models=None) -> tuple[QueryResult, list]:
+    """One query through search and answer; a question the answerability model was fitted
+    on is judged by the fold model that did not see it (`models`: answerability.Models)."""
     from anfragen.answer.extractive import answer_from_hits
 
     t0 = time.perf_counter()
     hits = engine.search(q.text, cfg)
-    ans = answer_from_hits(q.text, hits, answer_settings)
+    model = models.for_query(q.text) if models is not None else None
+    ans = answer_from_hits(q.text, hits, answer_settings,
+                           lookup=engine.lookup(q.text, cfg.mode != "bm25"), model=model)
     latency = (time.perf_counter() - t0) * 1000
     units, docs = units_of_hits(hits)
     ev = [contains_evidence(h.chunk.text, q.evidence) for h in hits] if q.evidence else []
@@ -106,8 +142,10 @@ def run_query(engine, q: Query, cfg, answer_settings=None) -> tuple[QueryResult,
         contains_evidence(cited_text, q.evidence) if q.evidence else
         any(f"{c.doc_id}#{n}" in q.relevant for c in ans.citations for n in c.questions)
     )
+    quoted, lead = quote_scores([t for t, _ in ans.sentences], q.evidence) \
+        if not ans.abstained else (False, False)
     res = QueryResult(q.id, q.kind, units, docs, ev, ans.abstained, grounded, latency,
-                      [c.chunk_id for c in ans.citations])
+                      [c.chunk_id for c in ans.citations], quoted, lead, ans.confidence)
     return res, hits
 
 
@@ -144,6 +182,7 @@ def evidence_scores(results: list[QueryResult], queries: dict[str, Query]) -> di
 def answer_scores(results: list[QueryResult], queries: dict[str, Query]) -> dict:
     unans = [r for r in results if not queries[r.id].answerable]
     ans = [r for r in results if queries[r.id].answerable]
+    with_ev = [r for r in ans if queries[r.id].evidence]
 
     def frac(items, pred):
         return sum(1 for r in items if pred(r)) / len(items) if items else None
@@ -152,6 +191,8 @@ def answer_scores(results: list[QueryResult], queries: dict[str, Query]) -> dict
         "abstention_rate": frac(unans, lambda r: r.abstained),
         "false_abstention_rate": frac(ans, lambda r: r.abstained),
         "grounded_answer_rate": frac(ans, lambda r: r.grounded),
+        "quoted_evidence_rate": frac(with_ev, lambda r: r.quoted_evidence),
+        "lead_evidence_rate": frac(with_ev, lambda r: r.lead_evidence),
         "n_answerable": len(ans),
         "n_unanswerable": len(unans),
     }
@@ -181,11 +222,16 @@ def fill_overall(block: dict) -> dict:
 
 
 def evaluate_engine(engine, queries: list[Query], cfg, answer_settings=None, progress=None):
+    from anfragen.answer.answerability import load_models
+
+    models = load_models()
+    if models is not None and not models.fits(engine.index.manifest["model"]["fingerprint"]):
+        models = None  # fitted with another embedding model: the cosine threshold decides
     qmap = {q.id: q for q in queries}
     results, runs = [], {}
     engine.search(queries[0].text, cfg) if queries else None  # warm-up: model load, caches
     for i, q in enumerate(queries):
-        res, hits = run_query(engine, q, cfg, answer_settings)
+        res, hits = run_query(engine, q, cfg, answer_settings, models)
         results.append(res)
         runs[q.id] = hits
         if progress:

@@ -78,6 +78,7 @@ class IngestReport:
     resumed: int = 0  # documents taken over from an interrupted ingest
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # shown to the user, not fatal
+    sentences: dict = field(default_factory=dict)  # sentence vectors stored (sentvecs.py)
 
     def summary(self) -> str:
         carried = (f"Unterbrochenen Lauf fortgesetzt ({self.resumed} Dokumente übernommen). "
@@ -122,6 +123,7 @@ def ingest(
     batch_chunks: int | None = None,
     checkpoint_s: float = 300.0,
     lock_wait_s: float = DEFAULT_WAIT_S,
+    sentence_vectors: bool = False,
 ) -> IngestReport:
     """Bring the index at `root` up to date with the documents under `paths`, holding the
     index's writer lock throughout (a second writer waits `lock_wait_s`, then is refused)."""
@@ -129,14 +131,14 @@ def ingest(
     with writer_lock(Path(root), lock_wait_s,
                      on_stale=lambda h: stale.append(describe(h))):
         report = _ingest_locked(paths, Path(root), embedder, settings, rebuild, prune,
-                                progress, cache, batch_chunks, checkpoint_s)
+                                progress, cache, batch_chunks, checkpoint_s, sentence_vectors)
     report.warnings[:0] = [f"Sperre des abgebrochenen Laufs von {h} übernommen."
                            for h in stale]
     return report
 
 
 def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progress, cache,
-                   batch_chunks, checkpoint_s) -> IngestReport:
+                   batch_chunks, checkpoint_s, sentence_vectors=False) -> IngestReport:
     settings = settings or ChunkerSettings()
     batch_chunks = batch_chunks or BATCH_CHUNKS
     t0 = time.perf_counter()
@@ -154,7 +156,7 @@ def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progre
         work = prepare_work_dir(root, rebuild)
         write_checkpoint(work, identity, vectors_saved=None)
     run = IngestRun(work, identity, embedder, cache or EmbeddingCache(embedder.fingerprint),
-               progress, checkpoint_s)
+               progress, checkpoint_s, sentence_vectors=sentence_vectors)
     try:
         report, vectors = _ingest_into(run, paths, settings, prune, batch_chunks, resumed)
         warning = publish(work, root, embedder, settings, report.vectors_total, vectors=vectors)
@@ -179,6 +181,7 @@ class IngestRun:
     progress: Progress | None
     checkpoint_s: float
     last_saved: float = field(default_factory=time.monotonic)
+    sentence_vectors: bool = False  # embed sentence vectors the cache lacks
 
     def checkpoint(self, vectors: VectorStore, force: bool = False) -> None:
         if not force and time.monotonic() - self.last_saved < self.checkpoint_s:
@@ -261,6 +264,10 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
         raise
     if prune:
         report.removed = _prune(conn, vectors)
+    from .sentvecs import fill
+
+    report.sentences = fill(conn, run.embedder, run.cache, embed_with_cache,
+                            run.sentence_vectors, batch_chunks)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal
     run.checkpoint(vectors, force=True)

@@ -29,6 +29,10 @@ CREATE INDEX IF NOT EXISTS documents_drucksache ON documents(drucksache);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='unicode61');
 CREATE TABLE IF NOT EXISTS term_rows (term TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fts_stats (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT, doc_id TEXT, ord INTEGER, text TEXT, vec BLOB, PRIMARY KEY (chunk_id, ord)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY, created TEXT DEFAULT (datetime('now')), query TEXT, answer TEXT,
     citations TEXT, helpful INTEGER, reason TEXT, config TEXT
@@ -100,6 +104,7 @@ def delete_document(conn: sqlite3.Connection, doc_id: str) -> list[int]:
     ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
     conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
     conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+    conn.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
     return ids
 
@@ -143,6 +148,45 @@ def get_chunks(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chunk]
         part = ids[i : i + 900]
         q = f"SELECT * FROM chunks WHERE id IN ({','.join('?' * len(part))})"
         out.update({r["id"]: row_to_chunk(r) for r in conn.execute(q, part)})
+    return out
+
+
+def unit_chunks(conn: sqlite3.Connection, doc_id: str, number: int) -> list[Chunk]:
+    """The chunks of one unit (`<doc_id>#<number>`, 0 = the answering side's preamble), in
+    order: the target of a cross-reference such as "Auf die Antwort zu Frage 7 wird
+    verwiesen."."""
+    rows = conn.execute("SELECT * FROM chunks WHERE doc_id=? ORDER BY id", (doc_id,))
+    chunks = [row_to_chunk(r) for r in rows]
+    if number == 0:
+        return [c for c in chunks if c.kind == "preamble:government"]
+    return [c for c in chunks if number in c.numbers and not c.kind.startswith("preamble")]
+
+
+def insert_sentences(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Rows (chunk_id, doc_id, ord, text, float16 vector bytes); caller holds the
+    transaction."""
+    conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?,?,?,?,?)", rows)
+
+
+def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
+                             limit: int = 1000) -> list[tuple[int, str, str, str]]:
+    """(row id, chunk_id, doc_id, answer_text) of quotable chunks after row id `after` whose
+    sentences have no vectors, `limit` at a time (memory stays flat)."""
+    return conn.execute(
+        "SELECT id, chunk_id, doc_id, answer_text FROM chunks c WHERE id > ? AND "
+        "kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s WHERE "
+        "s.chunk_id = c.chunk_id) ORDER BY id LIMIT ?", (after, limit)
+    ).fetchall()
+
+
+def sentence_rows(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[tuple]:
+    """(chunk_id, text, vector bytes) of the given chunks' sentences."""
+    out: list[tuple] = []
+    for i in range(0, len(chunk_ids), 900):
+        part = list(chunk_ids[i : i + 900])
+        marks = ",".join("?" * len(part))
+        q = f"SELECT chunk_id, text, vec FROM sentences WHERE chunk_id IN ({marks})"
+        out.extend(conn.execute(q, part).fetchall())
     return out
 
 

@@ -1,0 +1,210 @@
+"""Sentences of an answer: splitting, procedural boilerplate, cross-references, and the
+score that picks the sentence that answers a question.
+
+A passage's sentences are scored against the question by meaning (cosine of the embedding
+model's vectors, precomputed at ingest: see sentvecs.py) and by shared stems; procedural
+sentences ("Die Fragen 1 bis 5 werden ... gemeinsam beantwortet.") are never quoted, and a
+sentence that only points to another answer of the same document ("Auf die Antwort zu
+Frage 7 wird verwiesen.") is replaced by that answer's best sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analyze import analyze
+
+_ABBREV = frozenset(
+    "nr abs art bzw ca vgl ggf drs dr prof st std mio mrd tsd usw etc inkl insb bspw evtl "
+    "u.a z.b d.h i.d.r s.o s.u s bd kap anl lfd gem mill zzgl abzgl tab ziff z b d h a i "
+    "u o v".split()
+)
+_BOUNDARY = re.compile(r"[.!?:]\s+(?=[A-ZÄÖÜ„\"(\d])")
+EMBED_CHARS = 300  # a sentence is embedded from its first 300 characters (tables run long)
+
+_NUM = r"\d+[a-z]?(?![a-zäöüß])"
+_NUMS = rf"{_NUM}(?:\s*(?:,|und|bis|sowie|-|–)\s*{_NUM})*"
+_PROCEDURAL = [re.compile(p, re.IGNORECASE) for p in (
+    # joint-answer notices: "Die Fragen 3 und 4 werden aufgrund des Sachzusammenhangs
+    # gemeinsam beantwortet."
+    rf"^(?:die\s+)?fragen?\s+{_NUMS}\s+(?:werden|wird)\b.{{0,80}}\b(?:gemeinsam|zusammen|"
+    r"im zusammenhang|zusammenhängend)\s+beantwortet",
+    r"^(?:diese|die)\s+vorbemerkung(?:en)?\s+(?:der\s+\w+\s+)?(?:vorangestellt|"
+    r"vorausgeschickt)",
+    r"^dies(?:es)?\s+(?:vorangestellt|vorausgeschickt|vorweggeschickt)",
+    r"^(?:namens|im namen|namens und im auftrag)\s+(?:der|des)\s+\w+.{0,80}\bbeantworte",
+    r"\bbeantworte(?:n)?\s+(?:ich|wir)\s+die\s+(?:kleine|schriftliche|große)\s+anfrage",
+    r"\bwird\s+(?:die\s+)?(?:kleine\s+)?anfrage\s+wie\s+folgt\s+beantwortet",
+    r"^die\s+antwort\s+wurde\s+namens\s+der",  # transmission note (Bundestag)
+    r"\bmit\s+schreiben\s+(?:des|der|vom)\b.{0,160}\bübermittelt\b",
+    r"^(?:die\s+)?drucksache\s+enthält\s+zusätzlich",
+    r"^vorabfassung\b",
+    r"^dieses\s+werk\s+ist\s+lizenziert",
+    r"^(?:vorbemerkung|antwort)\s+(?:der|des)\s+\w+:?$",
+)]
+_REFERENCE = re.compile(
+    r"\b(?:antwort(?:en)?\s+(?:der\s+\w+\s+)?zu(?:r|\s+den)?\s+(?:fragen?\s+)?"
+    rf"(?P<nums>{_NUMS})|(?P<pre>vorbemerkung(?:en)?(?:\s+der\s+(?:bundes|landes|staats)"
+    r"regierung|\s+des\s+senats)?)\b)",
+    re.IGNORECASE,
+)
+_POINTER = re.compile(r"\b(?:verwiesen|hingewiesen|bezug\s+genommen|verweist|siehe|vgl\.)",
+                      re.IGNORECASE)
+_ELSEWHERE = re.compile(r"drucksache|drs\.|kleinen\s+anfrage|schriftliche\s+frage|plenarprotokoll",
+                        re.IGNORECASE)
+
+
+_POINTER_WORDS = frozenset({"ubrig", "darub", "hinaus", "zud", "weit", "insoweit", "erganz",
+                            "dies", "bezug", "hinsicht", "dabei"})
+
+
+def split_sentences(text: str) -> list[str]:
+    """German sentence split that survives "Nr. 5", "z. B.", "1. Januar" and tables."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        start = 0
+        for m in _BOUNDARY.finditer(para):
+            before = para[start : m.start()].rsplit(" ", 1)[-1].lower().lstrip("(„\"")
+            if para[m.start()] == "." and (before in _ABBREV or re.fullmatch(r"\d{1,2}", before)):
+                continue  # abbreviation or ordinal ("1. Januar"), not a sentence end
+            out.append(para[start : m.start() + 1].strip())
+            start = m.end()
+        out.append(para[start:].strip())
+    return [s for s in out if s]
+
+
+def embed_text(sentence: str) -> str:
+    """What the embedding model sees of a sentence (also the key of its cached vector)."""
+    return " ".join(sentence.split())[:EMBED_CHARS]
+
+
+def is_procedural(sentence: str) -> bool:
+    """A notice about how the answer is given, not part of it."""
+    s = " ".join(sentence.split())
+    return any(p.search(s) for p in _PROCEDURAL)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A sentence that points to other answers of the same document (0: the preamble)."""
+
+    numbers: tuple[int, ...]
+    only: bool  # the sentence says nothing else: it is replaced, not quoted
+
+
+def reference_in(sentence: str) -> Reference | None:
+    """The answers of the same document a sentence refers to; None for references to other
+    Drucksachen and for sentences without one."""
+    s = " ".join(sentence.split())
+    m = _REFERENCE.search(s)
+    if m is None or not _POINTER.search(s) or _ELSEWHERE.search(s):
+        return None
+    nums = (0,) if m.group("pre") else question_numbers(m.group("nums") or "")
+    if not nums:
+        return None
+    rest = _POINTER.sub(" ", s[: m.start()] + s[m.end():])
+    only = len(set(analyze(rest)) - _POINTER_WORDS) <= 2 and len(s) < 240
+    return Reference(nums, only)
+
+
+def question_numbers(spec: str) -> tuple[int, ...]:
+    """ "3 und 4" -> (3, 4); "1 bis 3b" -> (1, 2, 3); sub-questions belong to their number."""
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|und|sowie)\s*", spec):
+        bounds = [int(x) for x in re.findall(r"\d+", part)][:2]
+        if len(bounds) == 2 and re.search(r"bis|-|–", part) and 0 < bounds[1] - bounds[0] < 50:
+            out.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            out.extend(bounds[:1])
+    return tuple(dict.fromkeys(n for n in out if n > 0))
+
+
+_VERB_END = re.compile(r"(?:en|st|t|e)$")
+
+
+def lexical(query_terms: set[str], sentence: str) -> float:
+    """Share of the query's content stems in the sentence; half a point for a stem whose
+    root opens or closes a word of it (German compounds and nominalised verbs: "baut" ->
+    "Aufbau", "Geld" -> "Fördergeld")."""
+    if not query_terms:
+        return 0.0
+    words = set(analyze(sentence))
+    score = 0.0
+    for t in query_terms:
+        root = _VERB_END.sub("", t) if not t[0].isdigit() else t
+        if t in words:
+            score += 1.0
+        elif len(root) >= 3 and any(w != root and (w.endswith(root) or w.startswith(root))
+                                    for w in words):
+            score += 0.5
+    return score / len(query_terms)
+
+
+# Score of a sentence: meaning first (query-sentence cosine of the embedding model, which
+# e5 keeps in a narrow band, hence the weight), shared stems second, and a small bonus for
+# coming early (answers tend to open with the answer). Without a vector: stems and position.
+SEM_WEIGHT = 4.0
+POSITION_BONUS = 0.1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quotable sentence of a passage with its score; `reference` when it points to
+    other answers of the same document."""
+
+    text: str
+    index: int
+    score: float
+    reference: Reference | None = None
+
+
+def sentence_score(semantic: float | None, lex: float, index: int) -> float:
+    prior = POSITION_BONUS / (1 + index)
+    if semantic is None:
+        return lex + prior
+    return SEM_WEIGHT * semantic + lex + prior
+
+
+def candidates(query_terms: set[str], text: str, vectors: dict | None = None,
+               query_vector=None) -> list[Candidate]:
+    """The passage's sentences that may be quoted (procedural notices dropped), scored."""
+    out = []
+    for i, sent in enumerate(split_sentences(text)):
+        if is_procedural(sent):
+            continue
+        vec = (vectors or {}).get(embed_text(sent))
+        sem = float(vec.astype("float32") @ query_vector) if vec is not None and \
+            query_vector is not None else None
+        out.append(Candidate(sent, i, sentence_score(sem, lexical(query_terms, sent), i),
+                             reference_in(sent)))
+    return out
+
+
+def select(cands: list[Candidate], max_sentences: int, max_chars: int,
+           whole_below: int) -> list[Candidate]:
+    """The best sentence first, then the next best ones in document order, within the
+    budget; a passage shorter than `whole_below` characters is quoted whole. A sentence that
+    only points elsewhere is never quoted (its target is quoted instead)."""
+    quotable = [c for c in cands if not (c.reference and c.reference.only)]
+    if not quotable:
+        return []
+    best = max(quotable, key=lambda c: (c.score, -c.index))
+    if sum(len(c.text) for c in quotable) <= whole_below:
+        chosen = quotable
+    else:
+        chosen, total = [best], len(best.text)
+        for c in sorted(quotable, key=lambda c: (-c.score, c.index)):
+            if c is best or len(chosen) >= max_sentences or total + len(c.text) > max_chars:
+                continue
+            chosen.append(c)
+            total += len(c.text)
+    return [best] + sorted((c for c in chosen if c is not best), key=lambda c: c.index)
+
+
+def references(cands: list[Candidate], own: tuple[int, ...]) -> tuple[int, ...]:
+    """The other answers a passage points to, when its own words say little (at most two
+    quotable sentences besides the pointer)."""
+    refs = [n for c in cands if c.reference for n in c.reference.numbers if n not in own]
+    plain = [c for c in cands if not c.reference]
+    return tuple(dict.fromkeys(refs)) if refs and len(plain) <= 2 else ()

@@ -1,0 +1,63 @@
+"""Answerability: salient terms of a question and what a near-miss passage lacks."""
+
+from __future__ import annotations
+
+from anfragen.answer.answerability import (
+    Model,
+    coverage_of,
+    lands_in,
+    missing_terms,
+    query_terms,
+)
+from anfragen.answer.reasons import why_not
+from anfragen.models import Chunk, Hit
+
+HUS = ("Kinder unter 15 Jahren mit HUS: 2023 waren es 52, 2024 waren es 47 Fälle "
+       "bundesweit.")
+
+
+def rows(stems):
+    return {s: 3 for s in stems}
+
+
+def hit(text: str, parliament: str = "Deutscher Bundestag") -> Hit:
+    chunk = Chunk("d#1/0", "bundestag/21_902", (3,), f"Frage 3: HUS\nAntwort: {text}", text)
+    return Hit(chunk, 1.0, 1, {"cosine": 0.9}, {"parliament": parliament, "title": "HUS"})
+
+
+def test_lands_from_nouns_adjectives_and_parliaments():
+    assert lands_in("Können hessische Kommunen das nutzen?") == {"Hessen"}
+    assert lands_in("Niedersächsischer Landtag") == {"Niedersachsen"}
+    assert lands_in("in Sachsen-Anhalt") == {"Sachsen-Anhalt"}
+    assert lands_in("in Nordrhein-Westfalen und Sachsen") == {"Nordrhein-Westfalen", "Sachsen"}
+
+
+def test_salient_terms_have_kinds():
+    qt = query_terms("Wie groß sind die Hafträume in der JVA Celle 2024?", rows, 1000)
+    kinds = {t.text: t.kind for t in qt.terms}
+    assert kinds["2024"] == "year" and kinds["JVA"] == "name" and kinds["Celle"] == "name"
+    qt = query_terms("Wie viele Geldautomaten wurden in Österreich gesprengt?", rows, 1000)
+    assert {t.text: t.kind for t in qt.terms}["Österreich"] == "name"
+
+
+def test_near_miss_lacks_the_land_and_says_so():
+    q = "Wie viele Kinder sind 2024 in Nordrhein-Westfalen an HUS erkrankt?"
+    qt = query_terms(q, rows, 1000)
+    cov = coverage_of(hit(HUS))
+    assert [t.text for t in missing_terms(qt, cov)] == ["Nordrhein-Westfalen", "erkrankt"]
+    assert why_not(q, qt, [(hit(HUS), cov, 0.1)]) == (
+        "Zu «Nordrhein-Westfalen» finde ich nichts; die gefundenen Antworten nennen nur "
+        "bundesweite Zahlen.")
+
+
+def test_the_parliament_covers_its_land():
+    qt = query_terms("Dürfen hessische Kommunen HessenConnect nutzen?", rows, 1000)
+    cov = coverage_of(hit("HessenConnect steht Kommunen nicht zur Verfügung.",
+                          "Hessischer Landtag"))
+    assert all(t.kind != "place" for t in missing_terms(qt, cov))
+
+
+def test_model_probability_is_the_logistic_of_standardised_features():
+    m = Model(("a", "b"), (1.0, 0.0), (2.0, 1.0), (2.0, -1.0), 0.5, 0.5)
+    z = 0.5 + 2.0 * (3.0 - 1.0) / 2.0 - 1.0 * 1.0
+    assert abs(m.probability({"a": 3.0, "b": 1.0}) - 1 / (1 + 2.718281828459045 ** -z)) < 1e-9
