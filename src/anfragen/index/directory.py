@@ -23,7 +23,7 @@ from anfragen.errors import IndexMismatchError, IndexMissingError
 
 from . import health
 from .analyze import LEGACY_ANALYZER, ingest_analyzer
-from .lock import unless_writing
+from .lock import pid_alive, unless_writing
 from .vectors import EXACT_TYPE, VectorStore
 
 FORMAT_VERSION = 1
@@ -261,7 +261,7 @@ def abandoned_work_dirs(root: Path) -> list[Path]:
     out = []
     for work in sorted(root.parent.glob(f".{root.name}.ingest-*")):
         pid = work.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
             out.append(work)
     return out
 
@@ -270,13 +270,3 @@ def discard_stale_work_dirs(root: Path, keep: Path | None = None) -> None:
     for stale in abandoned_work_dirs(root):
         if stale != keep:
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -49,7 +49,7 @@ def describe(holder: dict) -> str:
             f"(gestartet {holder.get('started', '?')}, {holder.get('command', 'ingest')})")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,7 +63,7 @@ def is_stale(holder: dict) -> bool:
     """A record of a process on this host that no longer runs (the OS lock is free then)."""
     pid = holder.get("pid")
     return (isinstance(pid, int) and holder.get("host") == socket.gethostname()
-            and not _pid_alive(pid))
+            and not pid_alive(pid))
 
 
 def _try_flock(fd: int) -> bool:
