@@ -64,12 +64,14 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def serving(cmd: list[str], ready_url: str, env: dict, log: Path, cwd: Path = ROOT):
-    """A server subprocess, up until the block ends (then terminated, killed if need be)."""
+def serving(cmd: list[str], ready_url: str, env: dict, log: Path, cwd: Path = ROOT,
+            wait=wait_http):
+    """A server subprocess, up until the block ends (then terminated, killed if need be);
+    `wait(ready_url, proc)` returns once it is up."""
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_http(ready_url, proc)
+            wait(ready_url, proc)
             yield proc
         finally:
             proc.terminate()
