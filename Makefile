@@ -13,19 +13,18 @@ HOST ?= 127.0.0.1
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	@# uv installs the locked versions in seconds; where it cannot be had, pip installs the same
+	@# lock, only slower (the next step picks whichever is there)
+	-$(BIN)/pip install -q uv
 
-# uv (where installed) resolves nothing: it installs the versions in requirements.lock, the
-# ones our figures were measured with; without uv pip installs the same lock, only slower
-UV := $(shell command -v uv 2>/dev/null)
-ifdef UV
-PIP_INSTALL := $(UV) pip install -q --python $(BIN)/python
-else
-PIP_INSTALL := $(BIN)/pip install -q
-endif
+# uv (the machine's, else the venv's) resolves nothing: it installs the versions in
+# requirements.lock, the ones our figures were measured with
+UV = $(shell command -v uv 2>/dev/null || { test -x $(BIN)/uv && echo $(BIN)/uv; })
+PIP_INSTALL = $(if $(UV),$(UV) pip install -q --python $(BIN)/python,$(BIN)/pip install -q)
 
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build (pip, since
-	# it reads the local wheel folder from the pip configuration)
+	@# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build (pip, since
+	@# it reads the local wheel folder from the pip configuration)
 	$(BIN)/pip install -q torch==2.13.0
 	$(PIP_INSTALL) -r requirements.lock
 	$(PIP_INSTALL) --no-deps -e .
@@ -33,7 +32,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 
 # after a change to the dependencies in pyproject.toml; torch stays pinned above
 lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-emit-package torch \
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --no-emit-package torch \
 		-o requirements.lock
 
 install: $(VENV)/.installed

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import CORPUS, ROOT
+from support import CORPUS, ROOT, copy_corpus
 
-from anfragen.embed import FakeEmbedder
+from anfragen.embed import FakeEmbedder, QueryCache
 from anfragen.embed.onnx_export import EXPORT_VERSION, ONNX_MARKER, read_onnx_marker
-from anfragen.embed.onnx_query import OnnxQueryEmbedder, QueryCache
+from anfragen.embed.onnx_query import OnnxQueryEmbedder
+from anfragen.pipeline import Engine
 
 DEV_QUERIES = ROOT / "eval" / "datasets" / "dev" / "queries.jsonl"
 
@@ -31,21 +32,35 @@ def test_query_cache_keeps_the_most_recent():
     assert cache.get("a") is None
 
 
-def test_repeated_queries_are_encoded_once(monkeypatch):
-    emb = OnnxQueryEmbedder(FakeEmbedder(dim=3), "query: ")
-    calls: list[list[str]] = []
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the query texts it is asked to encode."""
 
-    def encode(texts):
-        calls.append(list(texts))
+    def __init__(self) -> None:
+        super().__init__(dim=3)
+        self.calls: list[list[str]] = []
+
+    def embed_queries(self, texts):
+        self.calls.append(list(texts))
         return np.stack([np.full(3, len(t), np.float32) for t in texts])
 
-    monkeypatch.setattr(emb, "embed_queries_uncached", encode)
-    first = emb.embed_queries(["eins", "zwei!"])
-    first[0, 0] = 99.0  # the caller's copy; the cache must not see this
-    again = emb.embed_queries(["zwei!", "eins", "drei"])
-    assert calls == [["eins", "zwei!"], ["drei"]]
-    np.testing.assert_array_equal(again[:, 0], [5.0, 4.0, 4.0])
-    assert emb.dim == 3 and emb.fingerprint == FakeEmbedder(dim=3).fingerprint  # the wrapped
+
+def test_repeated_queries_are_encoded_once(tmp_path):
+    emb = CountingEmbedder()
+    engine = Engine.open(tmp_path / "index", embedder=emb)
+    engine.ingest([copy_corpus(tmp_path / "corpus", ("hessen-seed",))])
+    first = engine.embed_query("eins")
+    first[0] = 99.0  # the caller's copy; the cache must not see this
+    engine.embed_query("zwei!")
+    assert engine.embed_query("eins")[0] == 4.0
+    engine.embed_query("drei")
+    assert emb.calls == [["eins"], ["zwei!"], ["drei"]]  # "eins" the second time: cached
+
+
+def test_onnx_embedder_passes_through_to_the_wrapped_one():
+    emb = OnnxQueryEmbedder(FakeEmbedder(dim=3), "query: ", backend="torch")
+    assert emb.dim == 3 and emb.fingerprint == FakeEmbedder(dim=3).fingerprint
+    np.testing.assert_array_equal(emb.embed_queries(["a"]),
+                                  FakeEmbedder(dim=3).embed_queries(["a"]))
 
 
 def test_stale_export_is_not_used(tmp_path):

@@ -22,6 +22,7 @@ from anfragen.index.watch import ManifestWatch
 
 from . import paths
 from .chunk import ChunkerSettings
+from .embed import QueryCache
 from .errors import AnfragenError, IndexDamagedError, IndexMissingError, ReadError
 from .feedback import FILE_NAME as FEEDBACK_FILE
 from .feedback import FeedbackStore
@@ -61,7 +62,9 @@ class Engine:
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                        compare=False)
     _feedback: FeedbackStore | None = None
-    _last_qvec: tuple | None = None  # (query, vector): the answer stage reuses it
+    # recent query vectors by text, for every embedder: the answer stage reuses search's, and
+    # the app reruns the same question on every widget change
+    query_cache: QueryCache = field(default_factory=QueryCache, repr=False, compare=False)
 
     @classmethod
     def open(cls, index_dir: Path | str = DEFAULT_INDEX, model: str | None = None,
@@ -84,6 +87,16 @@ class Engine:
 
             self.embedder = shared_embedder(self.model, progress=progress)
         return self.embedder
+
+    def prepare_query_path(self) -> bool:
+        """Make the query path ready now: the default model's one-time ONNX export (torch
+        needed that once), so the first question after an ingest does not pay it. True when
+        there was something to prepare."""
+        emb = self.get_embedder()
+        if getattr(emb, "backend", None) != "onnx" or not hasattr(emb, "query_encoder"):
+            return False
+        emb.query_encoder()
+        return True
 
     def preload(self, lock: threading.Lock) -> threading.Thread:
         """Load the embedder and its query session in a background thread, so that the first
@@ -169,13 +182,14 @@ class Engine:
 
     # -- query ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
-        if self._last_qvec is not None and self._last_qvec[0] == query:
-            return self._last_qvec[1]
-        emb = self.get_embedder()
-        self.index.check_compatible(emb.fingerprint, self.settings)
-        vec = emb.embed_queries([query])[0]
-        self._last_qvec = (query, vec)
-        return vec
+        vec = self.query_cache.get(query)
+        if vec is None:
+            emb = self.get_embedder()
+            self.index.check_compatible(emb.fingerprint, self.settings)
+            vec = np.asarray(emb.embed_queries([query])[0], np.float32)
+            self.query_cache.put(query, vec)
+        # a copy: a caller that edits its vector in place must not change the cache
+        return vec.copy()
 
     def lookup(self, query: str, embed: bool = True) -> IndexLookup:
         """The index access the answer stage needs for `query` (see lookup.py); its vector is

@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from anfragen.errors import AnfragenError
+from anfragen.errors import AnfragenError, ModelError
 
 from .bench import add_bench_parser, cmd_bench
 from .eval import add_eval_parser, cmd_eval
@@ -236,6 +236,12 @@ def cmd_ingest(args) -> int:
         else:
             report, ray_stats = eng.ingest_ray(args.paths or None, options, rebuild=args.rebuild,
                                                prune=args.prune, progress=bar.update)
+        if report.chunks_total:
+            try:
+                eng.prepare_query_path()
+            except ModelError as e:  # the index is built; only the fast query path is missing
+                print(f"Warnung: schneller Fragepfad nicht bereit: {e}. Fragen gehen trotzdem, "
+                      "langsamer, mit ANFRAGEN_QUERY_BACKEND=torch", file=sys.stderr)
     for line in report.warnings:
         print(f"Warnung: {line}", file=sys.stderr)
     if options is not None:

@@ -22,7 +22,9 @@ class Bar:
             bar.close()
 
     def status(self, message: str) -> None:
-        print(message, file=self.stream)
+        from tqdm import tqdm
+
+        tqdm.write(message, file=self.stream)  # on its own line, not inside an open bar
 
     def update(self, phase: str, done: int, total: int) -> None:
         from tqdm import tqdm

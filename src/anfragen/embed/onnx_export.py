@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def ensure_onnx(model_folder: Path, source_fingerprint: str, check: Check,
     if read_onnx_marker(final, source_fingerprint) is not None:
         return final
     say = say or (lambda _msg: None)
-    say(f"Exporting the query model to ONNX into {final} (one time, about a minute)")
+    say(f"Fragemodell wird einmalig nach ONNX exportiert, nach {final} (etwa 15 s)")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=model_folder.parent))
     try:
         _export(model_folder, tmp / ONNX_FILE)
@@ -101,6 +102,9 @@ def _export(model_folder: Path, dest: Path) -> None:
             f"the one-time ONNX export needs torch, transformers and onnx ({exc}); install "
             "them with `pip install torch==2.13.0 sentence-transformers onnx`"
         ) from exc
+    from .base import quiet_weight_loading
+
+    quiet_weight_loading()
     model = AutoModel.from_pretrained(str(model_folder), local_files_only=True).eval()
     # the 250k x 384 token table is 80% of the weights but a query reads ~20 rows of it: kept
     # out of the graph as a memory-mapped .npy, so a one-shot `ask` neither reads nor copies it
@@ -120,7 +124,11 @@ def _export(model_folder: Path, dest: Path) -> None:
     dummy = torch.ones(1, 8, table.shape[1], dtype=torch.float32)
     mask = torch.ones(1, 8, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad():
+    # the tracer warns about every Python-side shape check in transformers' masking code; the
+    # self-check against sentence-transformers (ensure_onnx) is what tells a good export
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=".*aten::index.*", category=UserWarning)
         torch.onnx.export(
             Encoder(model), (dummy, mask), str(dest), dynamo=False, opset_version=OPSET,
             input_names=["inputs_embeds", "attention_mask"], output_names=["last_hidden_state"],

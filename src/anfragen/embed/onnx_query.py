@@ -4,7 +4,7 @@ One question is a few dozen tokens, so its encode costs well under a GFLOP; what
 was everything around the arithmetic (importing torch and sentence-transformers for a one-shot
 ``anfragen ask``, ``encode``'s per-call machinery). Here the tokenizer runs once per query, the
 ONNX session persists, batch 1 needs no padding (so pooling is a plain mean), and recent
-queries come from a small LRU cache (the app reruns the same query on every widget change).
+repeated queries come from the engine's small LRU cache (``QueryCache`` in base.py).
 
 ``OnnxQueryEmbedder`` is the default model's embedder: passages still go through
 sentence-transformers (their vectors and fingerprint are unchanged), queries through ONNX.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,20 @@ from .base import Progress, Status
 
 # "onnx" (default) or "torch": the old path, for comparing and as a way out
 BACKEND_ENV = "ANFRAGEN_QUERY_BACKEND"
-CACHE_SIZE = 256
 QUERY_THREADS_ENV = "ANFRAGEN_QUERY_THREADS"
 # both paths run the same float32 weights, so a cosine below this is a broken export
 SELF_CHECK_MIN_COSINE = 0.9999
 SELF_CHECK_TEXT = "Können hessische Kommunen HessenConnect 2.0 nutzen?"
+
+
+def query_threads() -> int:
+    """Threads for one query: two where the machine has two cores (on 2 idle cores a 27-token
+    question takes 10 ms p50 with 2 threads, 17.6 ms with 1, and 3 or more only wait for each
+    other); QUERY_THREADS_ENV overrides, e.g. 1 on a machine busy with other work."""
+    if env := os.environ.get(QUERY_THREADS_ENV):
+        return max(1, int(env))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(2, cores or 1))
 
 
 class OnnxQueryEncoder:
@@ -44,9 +52,7 @@ class OnnxQueryEncoder:
         from .onnx_export import ONNX_FILE, TABLE_FILE
 
         opts = ort.SessionOptions()
-        # one short sequence: more threads than cores only wait for each other (measured on
-        # 2 shared cores, eval/results/query-embedding-*.md); QUERY_THREADS_ENV overrides
-        opts.intra_op_num_threads = threads or int(os.environ.get(QUERY_THREADS_ENV, "1"))
+        opts.intra_op_num_threads = threads or query_threads()
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         self._session = ort.InferenceSession(str(onnx_dir / ONNX_FILE), opts,
@@ -69,35 +75,8 @@ class OnnxQueryEncoder:
         return (pooled / np.linalg.norm(pooled)).astype(np.float32)
 
 
-class QueryCache:
-    """The last `size` query vectors by text; thread-safe (the app queries from threads)."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, text: str) -> np.ndarray | None:
-        with self._lock:
-            vec = self._items.get(text)
-            if vec is not None:
-                self._items.move_to_end(text)
-            return vec
-
-    def put(self, text: str, vec: np.ndarray) -> None:
-        with self._lock:
-            self._items[text] = vec
-            self._items.move_to_end(text)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 class OnnxQueryEmbedder:
-    """The default e5 model: queries through ONNX Runtime (cached), passages through the
+    """The default e5 model: queries through ONNX Runtime, passages through the
     wrapped sentence-transformers embedder (which loads torch only when passages come).
 
     Everything else (``name_or_path``, ``token_ids``, ``max_seq_length``, ...) is the wrapped
@@ -110,7 +89,6 @@ class OnnxQueryEmbedder:
         self.passages = passages
         self.query_text_prompt = query_prompt
         self.backend = backend or os.environ.get(BACKEND_ENV, "onnx")
-        self.cache = QueryCache()
         self._status = status
         self._encoder: OnnxQueryEncoder | None = None
         self._encoder_lock = threading.Lock()
@@ -179,14 +157,5 @@ class OnnxQueryEmbedder:
         return self.passages.embed_queries(texts)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        vecs = [self.cache.get(t) for t in texts]
-        missing = [i for i, v in enumerate(vecs) if v is None]
-        if missing:
-            fresh = self.embed_queries_uncached([texts[i] for i in missing])
-            for i, vec in zip(missing, fresh, strict=True):
-                self.cache.put(texts[i], vec)
-                vecs[i] = vec
-        if not vecs:
-            return np.zeros((0, self.dim), np.float32)
-        # copies: a caller that edits its vector in place must not change the cache
-        return np.stack(vecs).astype(np.float32, copy=True)
+        # no cache here: the engine keeps one for every embedder (pipeline.Engine.query_cache)
+        return self.embed_queries_uncached(texts)

@@ -22,7 +22,7 @@ import numpy as np
 
 from anfragen.errors import ModelError
 
-from .base import Embedder, Progress, Status
+from .base import Embedder, Progress, Status, quiet_weight_loading
 from .fake import FakeEmbedder
 
 DEFAULT_NAMES = frozenset({"default", "e5-small"})
@@ -234,6 +234,7 @@ def _load_sentence_transformer(name: str, device: str, local: bool) -> Any:
             f"sentence-transformers is not installed ({exc}); install it with "
             "`pip install torch==2.13.0 sentence-transformers`"
         ) from exc
+    quiet_weight_loading()
     target = str(Path(name).expanduser()) if local else name
     try:
         # a local folder must never reach out to a hub (HF_HUB_OFFLINE=1 behaviour)

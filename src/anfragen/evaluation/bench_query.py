@@ -25,8 +25,9 @@ def _p(ms: list[float]) -> dict:
     return {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
 
 
-def embedding_side_by_side(emb, texts: list[str]) -> dict:
+def embedding_side_by_side(engine, texts: list[str]) -> dict:
     """ONNX batch 1, sentence-transformers and a cache hit per query, plus the FLOP floor."""
+    emb = engine.get_embedder()
     enc = emb.query_encoder()
     emb.embed_queries_torch([texts[0]])  # both warm before the first timed call
     enc.encode(texts[0])
@@ -34,8 +35,8 @@ def embedding_side_by_side(emb, texts: list[str]) -> dict:
     for t in texts:
         new.append(timed(enc.encode, t)[0])
         old.append(timed(emb.embed_queries_torch, [t])[0])
-        emb.embed_queries([t])
-        hit.append(timed(emb.embed_queries, [t])[0])
+        engine.embed_query(t)
+        hit.append(timed(engine.embed_query, t)[0])
     tokens = sorted(len(enc.token_ids(t)) for t in texts)
     gflops = matmul_gflops()
     floor = [n * FLOP_PER_TOKEN / (gflops * 1e9) * 1000 for n in tokens]
@@ -60,11 +61,12 @@ def hybrid_side_by_side(engine, texts: list[str]) -> dict:
         for t in texts:
             for path, ms in (("onnx", new), ("torch", old)):
                 emb.backend = path
-                emb.cache.clear()  # a repeated query would otherwise skip the embedding
+                # the engine's cache would otherwise hand the second path the first's vector
+                engine.query_cache.clear()
                 ms.append(timed(engine.search, t, cfg)[0])
     finally:
         emb.backend = backend
-        emb.cache.clear()
+        engine.query_cache.clear()
     return {"hybrid (ONNX query path)": _p(new), "hybrid (sentence-transformers, before)": _p(old),
             "_hybrid": {"ratio_old_new_p50": round(percentile(old, 50) / percentile(new, 50), 2)}}
 

@@ -54,9 +54,9 @@ def _uncached_ms(cache, fn, *args) -> float:
 def query_latency(engine, texts: list[str]) -> dict:
     out: dict = {}
     emb = engine.get_embedder()
-    cache = getattr(emb, "cache", None)
+    cache = engine.query_cache
     if bench_query.supports_old_path(emb):
-        out.update(bench_query.embedding_side_by_side(emb, texts))
+        out.update(bench_query.embedding_side_by_side(engine, texts))
     else:
         emb_ms = [_uncached_ms(cache, emb.embed_queries, [t]) for t in texts]
         out["query_embedding"] = {"p50": percentile(emb_ms, 50), "p95": percentile(emb_ms, 95)}
