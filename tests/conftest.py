@@ -33,12 +33,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"  {path.relative_to(Path(__file__).parents[1])}")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Tests never write into the user's embedding cache or data directory."""
-    monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-    # and never into the user's data directory (feedback, calibration, fetched documents)
-    monkeypatch.setenv("ANFRAGEN_DATA", str(tmp_path_factory.getbasetemp() / "user-data"))
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Tests never write into the user's embedding cache or data directory. Session-wide, so
+    that module and session fixtures (which are made before any function fixture) see it too:
+    a module fixture that loaded the default model used to convert it into ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANFRAGEN_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+        # and never into the user's data directory (feedback, calibration, fetched documents)
+        mp.setenv("ANFRAGEN_DATA", str(tmp_path_factory.getbasetemp() / "user-data"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,13 @@ from anfragen import paths
 BUNDLED_DIR = paths.bundled("embeddings")  # the checkout's data/embeddings or the wheel's copy
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("ANFRAGEN_CACHE") or Path.home() / ".cache" / "anfragen")
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """The user cache (converted models, embeddings): `cache_dir`, else ANFRAGEN_CACHE, else
+    ~/.cache/anfragen."""
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    env = os.environ.get("ANFRAGEN_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "anfragen"
 
 
 def text_key(fingerprint: str, text: str) -> bytes:

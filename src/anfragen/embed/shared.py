@@ -2,7 +2,9 @@
 
 A cold app under load used to load the model once per session (8 sessions: 8 loads, 3-3.65
 GB instead of ~1 GB), because the lazy load had no lock. Loads are serialised by one lock and
-remembered per model name, so the second caller waits for the first and gets its embedder.
+remembered per model name and user cache (the default model lives in the cache, so another
+ANFRAGEN_CACHE is another model folder), so the second caller waits for the first and gets its
+embedder.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import threading
 
 from . import sentence_transformer
 from .base import Embedder
+from .cache import cache_root
 
 _LOCK = threading.Lock()
-_LOADED: dict[str, Embedder] = {}
+_LOADED: dict[tuple[str, str], Embedder] = {}
 
 
 def shared_embedder(name: str | None, progress=None) -> Embedder:
     """The process's embedder for model `name` (None: the default), loaded on first use."""
-    key = name or "default"
+    key = (name or "default", str(cache_root()))
     with _LOCK:
         emb = _LOADED.get(key)
         if emb is None:
