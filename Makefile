@@ -37,10 +37,18 @@ lock:
 
 install: $(VENV)/.installed
 
+# make index always brings the index up to date (changed documents only); make app builds it
+# only when it is missing or older than the corpus, so a second start goes straight to the app
+CORPUS_FILES := $(shell find data/corpus -type f 2>/dev/null)
+
 index: install
 	$(BIN)/anfragen ingest data/corpus --index index
 
-app: index
+index/manifest.json: $(VENV)/.installed $(CORPUS_FILES)
+	$(BIN)/anfragen ingest data/corpus --index index
+	touch $@
+
+app: index/manifest.json
 	$(BIN)/anfragen app --index index --host $(HOST) --port $(PORT)
 
 test: install

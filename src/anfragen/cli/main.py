@@ -220,6 +220,29 @@ def cmd_parse_report(args) -> int:
     return 1 if report.crashed else 0
 
 
+def background(work):
+    """Run `work()` in a thread now; the returned function waits for it and gives the exception
+    it raised (None when it went through)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the caller, who reports or re-raises it
+            errors.append(e)
+
+    thread = threading.Thread(target=run, name="anfragen-prepare", daemon=True)
+    thread.start()
+
+    def wait() -> BaseException | None:
+        thread.join()
+        return errors[0] if errors else None
+
+    return wait
+
+
 def cmd_ingest(args) -> int:
     from .progress import Bar
 
@@ -227,6 +250,9 @@ def cmd_ingest(args) -> int:
     options = ray_options(args)
     with Bar() as bar:
         eng.get_embedder(progress=bar.status)
+        # the query model's one-time ONNX export runs beside the ingest (which parses on one
+        # core), so the first question after it does not pay for it
+        prepared = background(eng.prepare_query_path)
         if options is None:
             report = eng.ingest(
                 args.paths or None, rebuild=args.rebuild, prune=args.prune,
@@ -236,12 +262,12 @@ def cmd_ingest(args) -> int:
         else:
             report, ray_stats = eng.ingest_ray(args.paths or None, options, rebuild=args.rebuild,
                                                prune=args.prune, progress=bar.update)
-        if report.chunks_total:
-            try:
-                eng.prepare_query_path()
-            except ModelError as e:  # the index is built; only the fast query path is missing
-                print(f"Warnung: schneller Fragepfad nicht bereit: {e}. Fragen gehen trotzdem, "
-                      "langsamer, mit ANFRAGEN_QUERY_BACKEND=torch", file=sys.stderr)
+        error = prepared()
+        if isinstance(error, ModelError):  # the index is built; only the fast path is missing
+            print(f"Warnung: schneller Fragepfad nicht bereit: {error}. Fragen gehen trotzdem, "
+                  "langsamer, mit ANFRAGEN_QUERY_BACKEND=torch", file=sys.stderr)
+        elif error is not None:
+            raise error
     for line in report.warnings:
         print(f"Warnung: {line}", file=sys.stderr)
     if options is not None:

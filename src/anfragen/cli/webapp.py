@@ -36,7 +36,10 @@ def cmd_app(args) -> int:
         env["ANFRAGEN_MODEL"] = args.model
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_script()),
            "--server.address", args.host, "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           # no file watcher: it walked .venv (tens of thousands of files, inotify overflow)
+           # at every start, and a served app does not reload on edits
+           "--server.fileWatcherType", "none"]
     print(f"anfragen: http://{args.host}:{args.port}", file=sys.stderr, flush=True)
     # streamlit takes this process over, so a stop signal reaches the server itself
     os.execve(sys.executable, cmd, env)
