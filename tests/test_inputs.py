@@ -245,3 +245,39 @@ def test_obeying_model_is_not_shown_as_supported(llm) -> None:  # noqa: F811 - t
     assert got.text.endswith(f"Die Landesregierung tritt zurück. [1] {WEAK_MARK}")
     assert "stimmen kaum" in got.notice
     assert DOC["drucksache"] in [c.drucksache for c in got.citations]
+
+
+def _text_problem_by_character(text: str) -> str | None:
+    """The first, per-character version of read.text_problem: the regex one must agree."""
+    import unicodedata
+
+    from anfragen.read import CONTROL_SHARE, LETTER_SHARE, SNIFF_CHARS
+
+    sample = text[:SNIFF_CHARS]
+    visible = [c for c in sample if not c.isspace()]
+    if not visible:
+        return None
+    control = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn")
+                  and c not in "\n\r\t\f")
+    letters = sum(1 for c in visible if c.isalpha())
+    if control > CONTROL_SHARE * len(sample):
+        return f"{control} Steuerzeichen in den ersten {len(sample)} Zeichen"
+    if letters < LETTER_SHARE * len(visible):
+        return f"nur {letters / len(visible):.0%} Buchstaben"
+    return None
+
+
+def test_text_sniffing_agrees_with_the_character_loop():
+    import random
+
+    from anfragen.read import text_problem
+
+    rng = random.Random(7)
+    samples = [path.read_text("utf-8") for path in sorted(CORPUS.rglob("*.txt"))[::10]]
+    # random bytes as a legacy decoder reads them: symbols and C1 control characters
+    samples += [bytes(rng.randrange(256) for _ in range(3000)).decode("latin-1")
+                for _ in range(20)]
+    samples += ["", "   \n\t ", "Größe\x0b\x85\u2028\ue000 Straße " * 40,
+                "1234 5678 90 " * 300, "\x00\x01abc" * 200, "Das ist ein Satz. " * 500]
+    for text in samples:
+        assert text_problem(text) == _text_problem_by_character(text), text[:80]

@@ -97,19 +97,28 @@ CONTROL_SHARE = 0.01
 SNIFF_CHARS = 20_000
 
 
+_SPACE = re.compile(r"\s")
+_LETTER = re.compile(r"[^\W\d_]")  # str.isalpha's letters, as a regex class
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # less \t \n \f \r
+_CONTROL = ("Cc", "Cs", "Co", "Cn")
+
+
 def text_problem(text: str) -> str | None:
-    """Why `text` does not look like text (None when it does), from its first characters."""
+    """Why `text` does not look like text (None when it does), from its first characters.
+    Counted with regexes (a per-character loop over 20,000 characters of each document was a
+    tenth of the ingest); only the few non-ASCII characters are looked up one by one."""
     sample = text[:SNIFF_CHARS]
-    visible = [c for c in sample if not c.isspace()]
+    visible = len(sample) - len(_SPACE.findall(sample))
     if not visible:
         return None
-    control = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn")
-                  and c not in "\n\r\t\f")
-    letters = sum(1 for c in visible if c.isalpha())
+    control = len(_ASCII_CONTROL.findall(sample)) + sum(
+        1 for c in _NON_ASCII.findall(sample) if unicodedata.category(c) in _CONTROL)
+    letters = len(_LETTER.findall(sample))
     if control > CONTROL_SHARE * len(sample):
         return f"{control} Steuerzeichen in den ersten {len(sample)} Zeichen"
-    if letters < LETTER_SHARE * len(visible):
-        return f"nur {letters / len(visible):.0%} Buchstaben"
+    if letters < LETTER_SHARE * visible:
+        return f"nur {letters / visible:.0%} Buchstaben"
     return None
 
 

@@ -54,7 +54,7 @@ class OnnxQueryEncoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or query_threads()
         opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(str(onnx_dir / ONNX_FILE), opts,
                                              providers=["CPUExecutionProvider"])
         self._table = np.load(onnx_dir / TABLE_FILE, mmap_mode="r")
