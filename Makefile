@@ -12,21 +12,23 @@ HOST ?= 127.0.0.1
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	@# uv installs the locked versions in seconds; where it cannot be had, pip installs the same
 	@# lock, only slower (the next step picks whichever is there)
-	-$(BIN)/pip install -q uv
+	-$(BIN)/pip install -q uv || $(BIN)/pip install -q --upgrade pip
 
 # uv (the machine's, else the venv's) resolves nothing: it installs the versions in
 # requirements.lock, the ones our figures were measured with
 UV = $(shell command -v uv 2>/dev/null || { test -x $(BIN)/uv && echo $(BIN)/uv; })
 PIP_INSTALL = $(if $(UV),$(UV) pip install -q --python $(BIN)/python,$(BIN)/pip install -q)
+# torch must be the CPU build, never PyPI's multi-GB CUDA one. A wheel folder in pip's
+# configuration (find-links, as on our build machines) holds it; uv does not read pip's
+# configuration, so the folder is handed to it and torch comes with the lock in one step.
+# Elsewhere pip installs torch first (README: the CPU wheel index).
+FIND_LINKS := $(shell $(PY) -m pip config get global.find-links 2>/dev/null)
 
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	@# torch first, pinned to the local CPU build, or pip pulls a multi-GB CUDA build (pip, since
-	@# it reads the local wheel folder from the pip configuration)
-	$(BIN)/pip install -q torch==2.13.0
-	$(PIP_INSTALL) -r requirements.lock
+	$(if $(and $(UV),$(FIND_LINKS)),$(PIP_INSTALL) --find-links $(FIND_LINKS) torch==2.13.0 \
+		-r requirements.lock,$(BIN)/pip install -q torch==2.13.0 && $(PIP_INSTALL) -r requirements.lock)
 	$(PIP_INSTALL) --no-deps -e .
 	touch $@
 
