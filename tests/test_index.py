@@ -166,3 +166,29 @@ def test_parts_without_vector_borrow_their_units_cosine(tmp_path):
     cos = eng.cosines([deep[0]["id"], deep[0]["vec_id"]], q)
     assert cos[0] == cos[1] is not None
     assert store.vector_ids(idx.conn, [deep[0]["id"]])[deep[0]["id"]] == deep[0]["vec_id"]
+
+
+def _index_rows(index_dir: Path) -> list:
+    idx = Index.open(index_dir)
+    try:
+        return idx.conn.execute("SELECT id, doc_id, text FROM chunks ORDER BY id").fetchall()
+    finally:
+        idx.close()
+
+
+def test_parsing_in_a_worker_process_indexes_the_same(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "hamburg-ska-archiv-md",
+                                              "openka-cli-fixtures"])
+    (corpus / "hessen-seed" / "kaputt.txt").write_bytes(b"\x00\x01\x02" * 50)  # refused
+    reports = {}
+    for workers in ("0", "1"):
+        monkeypatch.setenv("ANFRAGEN_READ_WORKERS", workers)
+        eng = Engine.open(tmp_path / f"index-{workers}", "fake")
+        reports[workers] = eng.ingest([corpus])
+        eng.close()
+    one, zero = reports["1"], reports["0"]
+    assert (one.added, one.unchanged, one.chunks_added) == (zero.added, zero.unchanged,
+                                                            zero.chunks_added)
+    assert one.failed == zero.failed and len(one.failed) == 1 and "kaputt.txt" in one.failed[0][0]
+    assert one.warnings == zero.warnings and one.fallbacks == zero.fallbacks
+    assert _index_rows(tmp_path / "index-1") == _index_rows(tmp_path / "index-0")

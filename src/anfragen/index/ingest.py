@@ -18,9 +18,13 @@ the cache) and skips every document already in it.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -60,6 +64,12 @@ from .vectors import VectorStore
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 BATCH_CHUNKS = 512  # chunks embedded and committed together
 CHECKPOINT_VECTORS = 32  # embeddings cached together when the embedder names no batch size
+# Reading and parsing run in worker processes while this one writes (analysis for FTS, SQLite,
+# vectors): on 2 cores one worker. Below PARALLEL_MIN_FILES files starting a worker costs more
+# than it saves. READ_WORKERS_ENV sets the number (0: all in this process).
+READ_WORKERS_ENV = "ANFRAGEN_READ_WORKERS"
+PARALLEL_MIN_FILES = 64
+READ_AHEAD = 32  # documents parsed ahead of the writer at most, so memory stays bounded
 
 
 @dataclass
@@ -249,8 +259,8 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
     sidecars: dict[Path, dict] = {}
     batch = Batch()
     try:
-        for i, (path, base) in enumerate(files):
-            pending = _read_one(path, base, known, sidecars, settings, report)
+        parsed = _read_all(files, known, sidecars, settings, report, read_workers(len(files)))
+        for i, pending in enumerate(parsed):
             if pending is not None:
                 batch.items.append(pending)
             if batch.n_chunks >= batch_chunks:
@@ -335,6 +345,68 @@ def _read_one(path, base, known, sidecars, settings, report) -> Pending | None:
     report.changed += replaces
     report.added += not replaces
     return Pending(inq, document_hash(src), chunks, replaces)
+
+
+def read_workers(n_files: int) -> int:
+    """Worker processes for reading and parsing `n_files` files (0: this process)."""
+    if (env := os.environ.get(READ_WORKERS_ENV)) is not None:
+        return max(0, int(env))
+    if n_files < PARALLEL_MIN_FILES:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min((cores or 1) - 1, 3))  # one core stays with the writer
+
+
+def _read_all(files, known, sidecars, settings, report, workers: int) -> Iterator:
+    """Pending documents (or None) in the order of `files`, read and parsed here or by
+    `workers` processes, their counts and messages merged into `report` in that order."""
+    if workers == 0:
+        for path, base in files:
+            yield _read_one(path, base, known, sidecars, settings, report)
+        return
+    # spawned, not forked: this process may hold threads (the query model's export, torch)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_start, initargs=(known, settings))
+    ahead: deque = deque()
+    todo = iter(files)
+    try:
+        for item in todo:
+            ahead.append(pool.submit(_worker_read, item))
+            if len(ahead) >= READ_AHEAD:
+                break
+        while ahead:
+            pending, part = ahead.popleft().result()
+            if (item := next(todo, None)) is not None:
+                ahead.append(pool.submit(_worker_read, item))
+            merge_reports(report, part)
+            yield pending
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_WORKER: dict = {}
+
+
+def _worker_start(known: dict, settings: ChunkerSettings) -> None:
+    _WORKER.update(known=known, settings=settings, sidecars={})
+
+
+def _worker_read(item) -> tuple[Pending | None, IngestReport]:
+    path, base = item
+    part = IngestReport()
+    pending = _read_one(path, base, _WORKER["known"], _WORKER["sidecars"], _WORKER["settings"],
+                        part)
+    return pending, part
+
+
+def merge_reports(into: IngestReport, part: IngestReport) -> None:
+    """Add what reading one file noted (counts, failures, warnings) to the ingest's report."""
+    into.added += part.added
+    into.changed += part.changed
+    into.unchanged += part.unchanged
+    into.failed.extend(part.failed)
+    into.fallbacks.extend(part.fallbacks)
+    into.warnings.extend(part.warnings)
 
 
 def flag_instructions(inq: Inquiry, path: Path, report: IngestReport) -> Inquiry:
