@@ -181,6 +181,7 @@ def test_parsing_in_a_worker_process_indexes_the_same(tmp_path, monkeypatch):
                                               "openka-cli-fixtures"])
     (corpus / "hessen-seed" / "kaputt.txt").write_bytes(b"\x00\x01\x02" * 50)  # refused
     reports = {}
+    monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path / "cache"))  # others' vectors stay apart
     for workers in ("0", "1"):
         monkeypatch.setenv("ANFRAGEN_READ_WORKERS", workers)
         eng = Engine.open(tmp_path / f"index-{workers}", "fake")

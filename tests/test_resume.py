@@ -129,6 +129,7 @@ def test_reconcile_fills_vectors_from_cache_and_drops_what_it_cannot(tmp_path):
 KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
+from anfragen.embed.cache import EmbeddingCache
 from anfragen.embed.fake import FakeEmbedder
 from anfragen.index.ingest import ingest
 
@@ -141,7 +142,9 @@ class SlowSecond(FakeEmbedder):
             time.sleep(60)
         return super().embed_passages(texts, progress)
 
-ingest([Path(sys.argv[2])], Path(sys.argv[1]), SlowSecond(), batch_chunks=20, checkpoint_s=0)
+# an empty cache of its own: vectors other tests cached would leave no second batch to embed
+ingest([Path(sys.argv[2])], Path(sys.argv[1]), SlowSecond(), batch_chunks=20, checkpoint_s=0,
+       cache=EmbeddingCache("fake-v1-dim64", user=Path(sys.argv[3])))
 """
 
 
@@ -150,7 +153,8 @@ def test_killed_ingest_is_continued_by_the_next(tmp_path):
     clean, root = tmp_path / "clean", tmp_path / "index"
     ingest([corpus], clean, FakeEmbedder(), cache=EmbeddingCache("fake-v1-dim64",
                                                                  user=tmp_path / "c0"))
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(root), str(corpus)],
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(root), str(corpus),
+                             str(tmp_path / "c-killed")],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "second batch"  # first batch committed
     os.kill(proc.pid, signal.SIGKILL)
@@ -190,17 +194,19 @@ print(tracemalloc.get_traced_memory()[1])
 """
 
 
-def peak_python_mb(corpus: Path, work: Path) -> float:
+def peak_python_mb(corpus: Path, work: Path, workers: str) -> float:
     """Peak Python memory of one ingest, in a fresh process (no other test's leftovers)."""
     out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(corpus), str(work)],
-                         capture_output=True, text=True, check=True, timeout=600)
+                         capture_output=True, text=True, check=True, timeout=600,
+                         env={**os.environ, "ANFRAGEN_READ_WORKERS": workers})
     return int(out.stdout.split()[-1]) / 1e6
 
 
-def test_ingest_memory_does_not_grow_with_the_number_of_documents(tmp_path):
+@pytest.mark.parametrize("workers", ["0", "1"])  # parsed here, or in a worker process
+def test_ingest_memory_does_not_grow_with_the_number_of_documents(tmp_path, workers):
     small = synthetic_corpus(tmp_path / "small", 40)
     large = synthetic_corpus(tmp_path / "large", 160)
-    p_small = peak_python_mb(small, tmp_path / "i40")
-    p_large = peak_python_mb(large, tmp_path / "i160")
+    p_small = peak_python_mb(small, tmp_path / "i40", workers)
+    p_large = peak_python_mb(large, tmp_path / "i160", workers)
     # holding every parsed document would make the large run ~4x the small one
     assert p_large < 1.5 * p_small, (p_small, p_large)
