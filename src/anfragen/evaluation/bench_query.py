@@ -1,7 +1,8 @@
 """Query embedding at batch 1 against its floor, and hybrid search with the old and new path.
 
-All figures come from one run, interleaved query by query, because the two shared cores make
-absolute times swing by 2x between minutes: the ratios old/new are the stable figure.
+All figures come from one run, the paths alternating in blocks of questions, because the two
+shared cores make absolute times swing by 2x between minutes: the ratios old/new are the
+stable figure.
 The floor is arithmetic: e5-small spends 2 * 12 layers * (4 h^2 + 2 h f) FLOP per token
 (h = 384, f = 1536; about 42 MFLOP), at the float32 matrix-product rate this machine sustains.
 """
@@ -15,10 +16,18 @@ from .report import percentile, timed
 
 HIDDEN, FFN, LAYERS = 384, 1536, 12
 FLOP_PER_TOKEN = 2 * LAYERS * (4 * HIDDEN**2 + 2 * HIDDEN * FFN)
+# the paths alternate in blocks of this many questions: query by query, each torch call (its
+# own thread pool, 470 MB of weights) evicts ONNX Runtime's caches, which a process that uses
+# only ONNX does not suffer; blocks still keep both paths in the same minutes
+BLOCK = 16
 
 
 def supports_old_path(embedder) -> bool:
     return hasattr(embedder, "embed_queries_torch") and hasattr(embedder, "query_encoder")
+
+
+def blocks(texts: list[str], size: int = BLOCK) -> list[list[str]]:
+    return [texts[i : i + size] for i in range(0, len(texts), size)]
 
 
 def _p(ms: list[float]) -> dict:
@@ -32,11 +41,12 @@ def embedding_side_by_side(engine, texts: list[str]) -> dict:
     emb.embed_queries_torch([texts[0]])  # both warm before the first timed call
     enc.encode(texts[0])
     new, old, hit = [], [], []
-    for t in texts:
-        new.append(timed(enc.encode, t)[0])
-        old.append(timed(emb.embed_queries_torch, [t])[0])
-        engine.embed_query(t)
-        hit.append(timed(engine.embed_query, t)[0])
+    for block in blocks(texts):
+        new += [timed(enc.encode, t)[0] for t in block]
+        old += [timed(emb.embed_queries_torch, [t])[0] for t in block]
+        for t in block:
+            engine.embed_query(t)
+            hit.append(timed(engine.embed_query, t)[0])
     tokens = sorted(len(enc.token_ids(t)) for t in texts)
     gflops = matmul_gflops()
     floor = [n * FLOP_PER_TOKEN / (gflops * 1e9) * 1000 for n in tokens]
@@ -58,12 +68,13 @@ def hybrid_side_by_side(engine, texts: list[str]) -> dict:
     backend = emb.backend
     new, old = [], []
     try:
-        for t in texts:
+        for block in blocks(texts):
             for path, ms in (("onnx", new), ("torch", old)):
                 emb.backend = path
-                # the engine's cache would otherwise hand the second path the first's vector
-                engine.query_cache.clear()
-                ms.append(timed(engine.search, t, cfg)[0])
+                for t in block:
+                    # the engine's cache would otherwise hand the second path the first's vector
+                    engine.query_cache.clear()
+                    ms.append(timed(engine.search, t, cfg)[0])
     finally:
         emb.backend = backend
         engine.query_cache.clear()
