@@ -211,15 +211,16 @@ def quote(query: str, terms: set[str], sources: list[Hit], hits: list[Hit], s: A
     qvec = lookup.query_vector() if lookup is not None and all(
         st.embed_text(x) in vectors.get(h.chunk.chunk_id, {})
         for h in sources for x in sentvecs.quotable(h.chunk.answer_text)) else None
+    shape = st.shape_of(query)
     parts = []
     for h in sources:
         cands = quotable_only(h.chunk.answer_text, st.candidates(
-            terms, h.chunk.answer_text, vectors.get(h.chunk.chunk_id), qvec))
+            terms, h.chunk.answer_text, vectors.get(h.chunk.chunk_id), qvec, shape))
         parts.append((h, cands, st.select(cands, s.max_sentences, s.max_chars, s.max_chars)))
     quoted: list[Quoted] = []
     for h, cands, picked in preamble_order(parts):
         refs = st.references(cands, h.chunk.numbers) if lookup is not None else ()
-        follow = followed(terms, h, refs, lookup, qvec) if refs else []
+        follow = followed(terms, h, refs, lookup, qvec, shape) if refs else []
         if not picked and not follow:
             continue
         quoted.append(Quoted(h, tuple(picked)))
@@ -257,7 +258,7 @@ MAX_FOLLOWED = 2  # referenced answers quoted per cross-referencing passage
 
 
 def followed(terms: set[str], hit: Hit, numbers: tuple[int, ...], lookup,
-             qvec) -> list[Quoted]:
+             qvec, shape: frozenset[str] = frozenset()) -> list[Quoted]:
     """The referenced answers of the same document, with their best sentences."""
     out: list[Quoted] = []
     for n in numbers[:MAX_FOLLOWED]:
@@ -270,7 +271,8 @@ def followed(terms: set[str], hit: Hit, numbers: tuple[int, ...], lookup,
         best = None
         for c in chunks:
             cands = [x for x in st.candidates(terms, c.answer_text, vecs.get(c.chunk_id),
-                                              qvec if full else None) if not x.reference]
+                                              qvec if full else None, shape)
+                     if not x.reference]
             picked = st.select(cands, 2, 400, 0)
             if picked and (best is None or picked[0].score > best[1][0].score):
                 best = (c, picked)
