@@ -138,8 +138,12 @@ def answer_from_hits(query: str, hits: list[Hit], settings: AnswerSettings | Non
     conf = model.probability(feats) if feats else 0.0
     if conf < model.threshold:
         return abstain(query, hits, qt, rows, conf)
-    return quote(query, terms, one_per_unit(cited(rows, s), s.max_sources), hits, s, lookup,
+    weighted = {t: max(qt.idf.get(t, 0.0), MIN_WEIGHT) for t in terms}
+    return quote(query, weighted, one_per_unit(cited(rows, s), s.max_sources), hits, s, lookup,
                  conf)
+
+
+MIN_WEIGHT = 0.5  # a stem in nearly every chunk still counts a little when it is matched
 
 
 def cited(rows: list, s: AnswerSettings) -> list[Hit]:
@@ -220,8 +224,11 @@ def quote(query: str, terms: set[str], sources: list[Hit], hits: list[Hit], s: A
     quoted: list[Quoted] = []
     for h, cands, picked in preamble_order(parts):
         refs = st.references(cands, h.chunk.numbers) if lookup is not None else ()
-        follow = followed(terms, h, refs, lookup, qvec, shape) if refs else []
-        if not picked and not follow:
+        seen = {q.hit.chunk.chunk_id for q in quoted}
+        # a passage already quoted (two answers pointing to one preamble) is cited once
+        follow = [f for f in (followed(terms, h, refs, lookup, qvec, shape) if refs else [])
+                  if f.hit.chunk.chunk_id not in seen]
+        if h.chunk.chunk_id in seen or (not picked and not follow):
             continue
         quoted.append(Quoted(h, tuple(picked)))
         quoted += [replace(f, via=len(quoted)) for f in follow]

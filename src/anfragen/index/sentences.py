@@ -123,22 +123,24 @@ def question_numbers(spec: str) -> tuple[int, ...]:
 _VERB_END = re.compile(r"(?:en|st|t|e)$")
 
 
-def lexical(query_terms: set[str], sentence: str) -> float:
-    """Share of the query's content stems in the sentence; half a point for a stem whose
-    root opens or closes a word of it (German compounds and nominalised verbs: "baut" ->
-    "Aufbau", "Geld" -> "Fördergeld")."""
+def lexical(query_terms: set[str] | dict[str, float], sentence: str) -> float:
+    """Share of the query's content stems in the sentence, each weighted by its IDF when
+    `query_terms` maps stems to it (a rare word of the question says more than "Jahr");
+    half a point for a stem whose root opens or closes a word of it (German compounds and
+    nominalised verbs: "baut" -> "Aufbau", "Geld" -> "Fördergeld")."""
     if not query_terms:
         return 0.0
+    weight = query_terms if isinstance(query_terms, dict) else dict.fromkeys(query_terms, 1.0)
     words = set(analyze(sentence))
     score = 0.0
-    for t in query_terms:
+    for t, w in weight.items():
         root = _VERB_END.sub("", t) if not t[0].isdigit() else t
         if t in words:
-            score += 1.0
-        elif len(root) >= 3 and any(w != root and (w.endswith(root) or w.startswith(root))
-                                    for w in words):
-            score += 0.5
-    return score / len(query_terms)
+            score += w
+        elif len(root) >= 3 and any(x != root and (x.endswith(root) or x.startswith(root))
+                                    for x in words):
+            score += 0.5 * w
+    return score / (sum(weight.values()) or 1.0)
 
 
 # Score of a sentence: meaning first (query-sentence cosine of the embedding model, which
@@ -214,7 +216,7 @@ def sentence_score(semantic: float | None, lex: float, index: int, form: float =
     return SEM_WEIGHT * semantic + lex + prior + form
 
 
-def candidates(query_terms: set[str], text: str, vectors: dict | None = None,
+def candidates(query_terms: set[str] | dict[str, float], text: str, vectors: dict | None = None,
                query_vector=None, shape: frozenset[str] = frozenset()) -> list[Candidate]:
     """The passage's sentences that may be quoted (procedural notices dropped), scored;
     `shape` is what the question asks for (shape_of)."""
