@@ -205,8 +205,8 @@ class Quoted:
     via: int | None = None
 
 
-def quote(query: str, terms: set[str], sources: list[Hit], hits: list[Hit], s: AnswerSettings,
-          lookup, conf: float) -> Answer:
+def quote(query: str, terms: set[str] | dict[str, float], sources: list[Hit], hits: list[Hit],
+          s: AnswerSettings, lookup, conf: float) -> Answer:
     """Quote the sources in rank order (a preamble leads only with the best sentence), each
     followed by the answers its cross-references point to."""
     vectors = lookup.sentence_vectors([h.chunk.chunk_id for h in sources]) if lookup else {}
@@ -264,7 +264,7 @@ def preamble_order(parts: list) -> list:
 MAX_FOLLOWED = 2  # referenced answers quoted per cross-referencing passage
 
 
-def followed(terms: set[str], hit: Hit, numbers: tuple[int, ...], lookup,
+def followed(terms: set[str] | dict[str, float], hit: Hit, numbers: tuple[int, ...], lookup,
              qvec, shape: frozenset[str] = frozenset()) -> list[Quoted]:
     """The referenced answers of the same document, with their best sentences."""
     out: list[Quoted] = []
