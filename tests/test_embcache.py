@@ -48,3 +48,20 @@ def test_bundled_cache_folder_is_the_committed_one() -> None:
 
     assert BUNDLED_DIR == ROOT / "data" / "embeddings"
     assert any(BUNDLED_DIR.glob("*/shard-*.npz"))
+
+
+def test_sentence_shards_are_int8_and_read_back_close(tmp_path):
+    texts = [f"Satz {i}" for i in range(50)]
+    v = vecs(50, dim=384)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    keys = [text_key("fp", t) for t in texts]
+    export_bundled(keys[:10], v[:10], tmp_path / "b", "fp")  # passages: float16
+    export_bundled(keys[10:], v[10:], tmp_path / "b", "fp", kind="sent")
+    with np.load(next((tmp_path / "b" / "fp").glob("sent-*.npz"))) as z:
+        assert z["vecs"].dtype == np.int8 and z["scale"].shape == (len(z["keys"]),)
+    cache = EmbeddingCache("fp", bundled=tmp_path / "b", user=tmp_path / "user")
+    _, found = cache.lookup(texts)
+    assert sorted(found) == list(range(50))
+    cos = [float(found[i].astype(np.float32) @ v[i]) for i in range(10, 50)]
+    assert min(cos) > 0.998  # int8 with a scale per vector (and float16 after): within 2e-3
+    assert export_bundled(keys[10:], v[10:], tmp_path / "b", "fp", kind="sent") == []

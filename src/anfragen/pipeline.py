@@ -308,18 +308,18 @@ class Engine:
 
         idx = self.index
         fp = idx.manifest["model"]["fingerprint"]
+        root = dest or paths.write_dir() / "embeddings"
         rows = store.dense_chunk_texts(idx.conn)
-        vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
+        vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else np.zeros((0, 0))
         keys = [text_key(fp, text) for _, text in rows]
+        written = export_bundled(keys, vecs, root, fp)
         texts, svecs = sentvecs.all_vectors(idx.conn)  # sentence vectors share the cache
-        if svecs is not None:
-            known = set(keys)
-            extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
-            keys += [text_key(fp, texts[i]) for i in extra]
-            vecs = svecs[extra] if vecs is None else np.concatenate(
-                [np.asarray(vecs, np.float32), svecs[extra].astype(np.float32)])
-        return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
-                                      fp)
+        known = set(keys)
+        extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
+        skeys = [text_key(fp, texts[i]) for i in extra]
+        written += export_bundled(skeys, svecs[extra] if extra else np.zeros((0, 0)), root, fp,
+                                  kind="sent")
+        return len(keys) + len(skeys), written
 
     def feedback_path(self) -> Path:
         """$ANFRAGEN_FEEDBACK, else feedback.sqlite beside the index folder: outside it, so

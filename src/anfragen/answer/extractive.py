@@ -138,8 +138,12 @@ def answer_from_hits(query: str, hits: list[Hit], settings: AnswerSettings | Non
     conf = model.probability(feats) if feats else 0.0
     if conf < model.threshold:
         return abstain(query, hits, qt, rows, conf)
-    return quote(query, terms, one_per_unit(cited(rows, s), s.max_sources), hits, s, lookup,
+    weighted = {t: max(qt.idf.get(t, 0.0), MIN_WEIGHT) for t in terms}
+    return quote(query, weighted, one_per_unit(cited(rows, s), s.max_sources), hits, s, lookup,
                  conf)
+
+
+MIN_WEIGHT = 0.5  # a stem in nearly every chunk still counts a little when it is matched
 
 
 def cited(rows: list, s: AnswerSettings) -> list[Hit]:
@@ -201,8 +205,8 @@ class Quoted:
     via: int | None = None
 
 
-def quote(query: str, terms: set[str], sources: list[Hit], hits: list[Hit], s: AnswerSettings,
-          lookup, conf: float) -> Answer:
+def quote(query: str, terms: set[str] | dict[str, float], sources: list[Hit], hits: list[Hit],
+          s: AnswerSettings, lookup, conf: float) -> Answer:
     """Quote the sources in rank order (a preamble leads only with the best sentence), each
     followed by the answers its cross-references point to."""
     vectors = lookup.sentence_vectors([h.chunk.chunk_id for h in sources]) if lookup else {}
@@ -211,16 +215,20 @@ def quote(query: str, terms: set[str], sources: list[Hit], hits: list[Hit], s: A
     qvec = lookup.query_vector() if lookup is not None and all(
         st.embed_text(x) in vectors.get(h.chunk.chunk_id, {})
         for h in sources for x in sentvecs.quotable(h.chunk.answer_text)) else None
+    shape = st.shape_of(query)
     parts = []
     for h in sources:
         cands = quotable_only(h.chunk.answer_text, st.candidates(
-            terms, h.chunk.answer_text, vectors.get(h.chunk.chunk_id), qvec))
+            terms, h.chunk.answer_text, vectors.get(h.chunk.chunk_id), qvec, shape))
         parts.append((h, cands, st.select(cands, s.max_sentences, s.max_chars, s.max_chars)))
     quoted: list[Quoted] = []
     for h, cands, picked in preamble_order(parts):
         refs = st.references(cands, h.chunk.numbers) if lookup is not None else ()
-        follow = followed(terms, h, refs, lookup, qvec) if refs else []
-        if not picked and not follow:
+        seen = {q.hit.chunk.chunk_id for q in quoted}
+        # a passage already quoted (two answers pointing to one preamble) is cited once
+        follow = [f for f in (followed(terms, h, refs, lookup, qvec, shape) if refs else [])
+                  if f.hit.chunk.chunk_id not in seen]
+        if h.chunk.chunk_id in seen or (not picked and not follow):
             continue
         quoted.append(Quoted(h, tuple(picked)))
         quoted += [replace(f, via=len(quoted)) for f in follow]
@@ -256,8 +264,8 @@ def preamble_order(parts: list) -> list:
 MAX_FOLLOWED = 2  # referenced answers quoted per cross-referencing passage
 
 
-def followed(terms: set[str], hit: Hit, numbers: tuple[int, ...], lookup,
-             qvec) -> list[Quoted]:
+def followed(terms: set[str] | dict[str, float], hit: Hit, numbers: tuple[int, ...], lookup,
+             qvec, shape: frozenset[str] = frozenset()) -> list[Quoted]:
     """The referenced answers of the same document, with their best sentences."""
     out: list[Quoted] = []
     for n in numbers[:MAX_FOLLOWED]:
@@ -270,7 +278,8 @@ def followed(terms: set[str], hit: Hit, numbers: tuple[int, ...], lookup,
         best = None
         for c in chunks:
             cands = [x for x in st.candidates(terms, c.answer_text, vecs.get(c.chunk_id),
-                                              qvec if full else None) if not x.reference]
+                                              qvec if full else None, shape)
+                     if not x.reference]
             picked = st.select(cands, 2, 400, 0)
             if picked and (best is None or picked[0].score > best[1][0].score):
                 best = (c, picked)

@@ -1,8 +1,13 @@
 """Content-addressed embedding cache: key = hash(model fingerprint, passage text).
 
 Two layers: the bundled, read-only cache committed under `data/embeddings/<model>/`
-(float16 shards, one per first hex digit of the key, so a corpus change rewrites few files),
-and the user's cache in SQLite under ANFRAGEN_CACHE. Ingest embeds only what neither has.
+(shards, one per first hex digit of the key, so a corpus change rewrites few files), and the
+user's cache in SQLite under ANFRAGEN_CACHE. Ingest embeds only what neither has.
+
+Passage vectors are bundled as float16 (`shard-<h>.npz`): they go into the FAISS index and
+decide retrieval. Sentence vectors, which only choose the sentence to quote, are bundled as
+int8 with one scale per vector (`sent-<h>.npz`, half the size; a cosine moves by about 1e-3,
+and the dev figures did not change: eval/results/answers-2026-12-02.md).
 """
 
 from __future__ import annotations
@@ -39,8 +44,12 @@ def model_dirname(fingerprint: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", fingerprint)[:40]
 
 
+SHARD_KINDS = ("shard", "sent")  # float16 passage vectors, int8 sentence vectors
+
+
 class BundledCache:
-    """Read-only shards `<dir>/<model>/shard-<h>.npz` with arrays `keys` (n,16 u1), `vecs`."""
+    """Read-only shards `<dir>/<model>/{shard,sent}-<h>.npz` with arrays `keys` (n,16 u1) and
+    `vecs` (float16; or int8 with `scale`, one float per vector)."""
 
     def __init__(self, root: Path, fingerprint: str):
         self.dir = root / model_dirname(fingerprint)
@@ -49,10 +58,13 @@ class BundledCache:
     def _load(self) -> dict[bytes, np.ndarray]:
         if self._table is None:
             self._table = {}
-            for shard in sorted(self.dir.glob("shard-*.npz")) if self.dir.is_dir() else []:
+            shards = [p for kind in SHARD_KINDS for p in sorted(self.dir.glob(f"{kind}-*.npz"))
+                      ] if self.dir.is_dir() else []
+            for shard in shards:
                 with np.load(shard) as z:
-                    for k, v in zip(z["keys"], z["vecs"], strict=True):
-                        self._table[k.tobytes()] = v
+                    vecs = dequantise(z["vecs"], z["scale"]) if "scale" in z.files else z["vecs"]
+                    for k, v in zip(z["keys"], vecs, strict=True):
+                        self._table.setdefault(k.tobytes(), v)
         return self._table
 
     def get(self, key: bytes) -> np.ndarray | None:
@@ -116,25 +128,49 @@ class EmbeddingCache:
         self.user.put_many(keys, vecs)
 
 
+def quantise(vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 vectors and their scales: v ~ q * scale, the largest component at +-127."""
+    v = np.asarray(vecs, dtype=np.float32)
+    scale = np.abs(v).max(axis=1) / 127.0 if len(v) else np.zeros(0, np.float32)
+    scale[scale == 0] = 1.0
+    return np.round(v / scale[:, None]).astype(np.int8), scale.astype(np.float32)
+
+
+def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return (q.astype(np.float32) * scale[:, None]).astype(np.float16)
+
+
 def export_bundled(
-    keys: Sequence[bytes], vecs: np.ndarray, root: Path, fingerprint: str
+    keys: Sequence[bytes], vecs: np.ndarray, root: Path, fingerprint: str, kind: str = "shard"
 ) -> list[Path]:
-    """Write the given vectors as shards; a shard is rewritten only if its content changed."""
+    """Write the given vectors as shards of one kind ("shard": float16, "sent": int8 with a
+    scale per vector); a shard is rewritten only if its content changed."""
     out_dir = root / model_dirname(fingerprint)
     out_dir.mkdir(parents=True, exist_ok=True)
     order = sorted(range(len(keys)), key=lambda i: keys[i])
     written = []
     for h in "0123456789abcdef":
         idx = [i for i in order if keys[i].hex()[0] == h]
-        karr = np.array([np.frombuffer(keys[i], dtype=np.uint8) for i in idx], dtype=np.uint8)
-        varr = np.asarray(vecs[idx], dtype=np.float16) if idx else np.zeros((0, 0), np.float16)
-        path = out_dir / f"shard-{h}.npz"
+        karr = np.array([np.frombuffer(keys[i], dtype=np.uint8) for i in idx],
+                        dtype=np.uint8).reshape(-1, 16)
+        arrays = shard_arrays(vecs, idx, kind)
+        path = out_dir / f"{kind}-{h}.npz"
         if path.exists():
             with np.load(path) as z:
-                if np.array_equal(z["keys"], karr) and np.array_equal(z["vecs"], varr):
+                if set(z.files) == {"keys", *arrays} and np.array_equal(z["keys"], karr) and \
+                        all(np.array_equal(z[n], a) for n, a in arrays.items()):
                     continue
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=karr.reshape(-1, 16), vecs=varr)
+        np.savez(tmp, keys=karr, **arrays)
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+def shard_arrays(vecs: np.ndarray, idx: list[int], kind: str) -> dict[str, np.ndarray]:
+    if kind == "sent":
+        q, scale = quantise(vecs[idx]) if idx else (np.zeros((0, 0), np.int8),
+                                                   np.zeros(0, np.float32))
+        return {"vecs": q, "scale": scale}
+    return {"vecs": np.asarray(vecs[idx], dtype=np.float16) if idx
+            else np.zeros((0, 0), np.float16)}

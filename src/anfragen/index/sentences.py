@@ -123,22 +123,24 @@ def question_numbers(spec: str) -> tuple[int, ...]:
 _VERB_END = re.compile(r"(?:en|st|t|e)$")
 
 
-def lexical(query_terms: set[str], sentence: str) -> float:
-    """Share of the query's content stems in the sentence; half a point for a stem whose
-    root opens or closes a word of it (German compounds and nominalised verbs: "baut" ->
-    "Aufbau", "Geld" -> "Fördergeld")."""
+def lexical(query_terms: set[str] | dict[str, float], sentence: str) -> float:
+    """Share of the query's content stems in the sentence, each weighted by its IDF when
+    `query_terms` maps stems to it (a rare word of the question says more than "Jahr");
+    half a point for a stem whose root opens or closes a word of it (German compounds and
+    nominalised verbs: "baut" -> "Aufbau", "Geld" -> "Fördergeld")."""
     if not query_terms:
         return 0.0
+    weight = query_terms if isinstance(query_terms, dict) else dict.fromkeys(query_terms, 1.0)
     words = set(analyze(sentence))
     score = 0.0
-    for t in query_terms:
+    for t, w in weight.items():
         root = _VERB_END.sub("", t) if not t[0].isdigit() else t
         if t in words:
-            score += 1.0
-        elif len(root) >= 3 and any(w != root and (w.endswith(root) or w.startswith(root))
-                                    for w in words):
-            score += 0.5
-    return score / len(query_terms)
+            score += w
+        elif len(root) >= 3 and any(x != root and (x.endswith(root) or x.startswith(root))
+                                    for x in words):
+            score += 0.5 * w
+    return score / (sum(weight.values()) or 1.0)
 
 
 # Score of a sentence: meaning first (query-sentence cosine of the embedding model, which
@@ -159,16 +161,65 @@ class Candidate:
     reference: Reference | None = None
 
 
-def sentence_score(semantic: float | None, lex: float, index: int) -> float:
+# What kind of sentence answers the question: a figure ("Wie viele ...", "Wie hoch ..."), a
+# date ("Wann ..."), or a plain yes or no ("Gibt es ...?", "Darf ...?"); see shape_of.
+_COUNT_Q = re.compile(r"\b(?:wie\s+(?:viele?|hoch|groß|lang|teuer|oft)|in\s+welcher\s+höhe|"
+                      r"welche[nrs]?\s+(?:anzahl|summe|betrag|anteil|kosten)|anzahl|"
+                      r"wie\s+viel\s+\w+)\b", re.IGNORECASE)
+_WHEN_Q = re.compile(r"\b(?:wann|bis\s+wann|seit\s+wann|ab\s+wann|zeitpunkt|zeitplan)\b",
+                     re.IGNORECASE)
+_FIGURE = re.compile(r"\d[\d.,]*\s*(?:%|prozent|euro|mio|mrd|millionen|milliarden|tausend|"
+                     r"\w+)|\b(?:keine[nrms]?|kein)\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:19|20)\d{2}\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|"
+                   r"september|oktober|november|dezember|frühjahr|sommer|herbst|winter|"
+                   r"quartal|ende|anfang|mitte)\b", re.IGNORECASE)
+# Sentences that lead into what follows ("... teilt hierzu mit:"), ask back, or add to an
+# answer already given ("Ergänzend ...", "Im Übrigen ..."): they answer nothing on their own.
+_CONNECTIVE = re.compile(r"^(?:ergänzend|im\s+übrigen|darüber\s+hinaus|zudem|außerdem|"
+                         r"vor\s+diesem\s+hintergrund|des\s+weiteren|weiterhin|hierzu|"
+                         r"dazu|insofern|insoweit)\b", re.IGNORECASE)
+SHAPE_BONUS = 0.15
+LEAD_IN_PENALTY = 0.3
+CONNECTIVE_PENALTY = 0.1
+
+
+def shape_of(query: str) -> frozenset[str]:
+    """"count" and/or "when": the kinds of fact the question asks for."""
+    out = set()
+    if _COUNT_Q.search(query):
+        out.add("count")
+    if _WHEN_Q.search(query):
+        out.add("when")
+    return frozenset(out)
+
+
+def form_score(sentence: str, shape: frozenset[str]) -> float:
+    """A bonus for a sentence shaped like the answer asked for (a figure, a date), a penalty
+    for one that only leads into, or adds to, what the answer says."""
+    s = sentence.strip()
+    score = 0.0
+    if "count" in shape and _FIGURE.search(re.sub(r"\b(?:19|20)\d{2}\b", "", s)):
+        score += SHAPE_BONUS
+    if "when" in shape and _DATE.search(s):
+        score += SHAPE_BONUS
+    if s.endswith((":", "?")):
+        score -= LEAD_IN_PENALTY
+    if _CONNECTIVE.match(s):
+        score -= CONNECTIVE_PENALTY
+    return score
+
+
+def sentence_score(semantic: float | None, lex: float, index: int, form: float = 0.0) -> float:
     prior = POSITION_BONUS / (1 + index)
     if semantic is None:
-        return lex + prior
-    return SEM_WEIGHT * semantic + lex + prior
+        return lex + prior + form
+    return SEM_WEIGHT * semantic + lex + prior + form
 
 
-def candidates(query_terms: set[str], text: str, vectors: dict | None = None,
-               query_vector=None) -> list[Candidate]:
-    """The passage's sentences that may be quoted (procedural notices dropped), scored."""
+def candidates(query_terms: set[str] | dict[str, float], text: str, vectors: dict | None = None,
+               query_vector=None, shape: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The passage's sentences that may be quoted (procedural notices dropped), scored;
+    `shape` is what the question asks for (shape_of)."""
     out = []
     for i, sent in enumerate(split_sentences(text)):
         if is_procedural(sent):
@@ -176,8 +227,8 @@ def candidates(query_terms: set[str], text: str, vectors: dict | None = None,
         vec = (vectors or {}).get(embed_text(sent))
         sem = float(vec.astype("float32") @ query_vector) if vec is not None and \
             query_vector is not None else None
-        out.append(Candidate(sent, i, sentence_score(sem, lexical(query_terms, sent), i),
-                             reference_in(sent)))
+        score = sentence_score(sem, lexical(query_terms, sent), i, form_score(sent, shape))
+        out.append(Candidate(sent, i, score, reference_in(sent)))
     return out
 
 

@@ -29,9 +29,11 @@ CREATE INDEX IF NOT EXISTS documents_drucksache ON documents(drucksache);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='unicode61');
 CREATE TABLE IF NOT EXISTS term_rows (term TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fts_stats (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+-- A rowid table: a WITHOUT ROWID row keeps only ~1 KB in its page, so each row with its
+-- 768-byte vector spilled into a 4 KB overflow page (245 MB for 88,000 sentences).
 CREATE TABLE IF NOT EXISTS sentences (
     chunk_id TEXT, doc_id TEXT, ord INTEGER, text TEXT, vec BLOB, PRIMARY KEY (chunk_id, ord)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY, created TEXT DEFAULT (datetime('now')), query TEXT, answer TEXT,
