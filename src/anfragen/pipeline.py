@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anfragen.index import sentvecs, store
+from anfragen.index import qvecs, sentvecs, store
 from anfragen.index.directory import DB_NAME, MANIFEST_NAME, Index, recover_interrupted_swap
 from anfragen.index.ingest import IngestReport, Progress, ingest
 from anfragen.index.lock import DEFAULT_WAIT_S
@@ -297,13 +297,15 @@ class Engine:
         rows = store.dense_chunk_texts(idx.conn)
         vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else None
         keys = [text_key(fp, text) for _, text in rows]
-        texts, svecs = sentvecs.all_vectors(idx.conn)  # sentence vectors share the cache
-        if svecs is not None:
+        # sentence and question vectors share the cache
+        for texts, more in (sentvecs.all_vectors(idx.conn), qvecs.all_vectors(idx.conn)):
+            if more is None:
+                continue
             known = set(keys)
             extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
             keys += [text_key(fp, texts[i]) for i in extra]
-            vecs = svecs[extra] if vecs is None else np.concatenate(
-                [np.asarray(vecs, np.float32), svecs[extra].astype(np.float32)])
+            vecs = more[extra] if vecs is None else np.concatenate(
+                [np.asarray(vecs, np.float32), more[extra].astype(np.float32)])
         return len(keys), export_bundled(keys, vecs, dest or paths.write_dir() / "embeddings",
                                       fp)
 

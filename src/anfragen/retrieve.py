@@ -73,6 +73,9 @@ class RetrievalConfig:
     # full weight drags colloquial questions down; at 0.3 it still lifts keyword queries.
     weights: dict = field(default_factory=lambda: {"dense": 1.0, "bm25": 0.3})
     id_boost: bool = True  # a Drucksache number in the query puts that document first
+    # The dense leg scores a chunk by the better of its own and its printed question's
+    # cosine (index/qvecs.py; issue 13, eval/results/retrieval-issue13-2026-12-02.md).
+    question_vectors: bool = True  # used where the index holds them (ingest decides)
     preamble_factor: float = 0.95  # see demote_preambles
 
 
@@ -121,7 +124,7 @@ def search_ids(
     depth = max(cfg.depth, cfg.k)
     rankings: dict[str, list[tuple[int, float]]] = {}
     if cfg.mode in ("dense", "hybrid"):
-        rankings["dense"] = index.vectors.search(qvec[None, :], depth, allowed)[0]
+        rankings["dense"] = dense_ranking(index, qvec, depth, allowed, cfg.question_vectors)
     if cfg.mode in ("bm25", "hybrid"):
         rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params,
                                              compounds=splits_compounds(index))
@@ -135,6 +138,29 @@ def search_ids(
     if cfg.id_boost:
         ranked = boost_identifiers(index, query, ranked, allowed)
     return ranked[: cfg.k]
+
+
+def dense_ranking(index: Index, qvec: np.ndarray, depth: int, allowed: Sequence[int] | None,
+                  questions: bool) -> list[tuple[int, float]]:
+    """Top `depth` (chunk id, cosine); with `questions`, a chunk's cosine is the better of its
+    own vector's and its printed question's (an index without question vectors searches the
+    chunk vectors alone)."""
+    ranking = index.vectors.search(qvec[None, :], depth, allowed)[0]
+    if not questions:
+        return ranking
+    qstore = index.question_vectors()
+    if qstore.ntotal == 0:
+        return ranking
+    return best_of(ranking, qstore.search(qvec[None, :], depth, allowed)[0], depth=depth)
+
+
+def best_of(*rankings: list[tuple[int, float]], depth: int) -> list[tuple[int, float]]:
+    """Rankings of the same ids merged by each id's best score, ties by id."""
+    best: dict[int, float] = {}
+    for ranking in rankings:
+        for i, s in ranking:
+            best[i] = max(best.get(i, s), s)
+    return sorted(best.items(), key=lambda p: (-p[1], p[0]))[:depth]
 
 
 def splits_compounds(index: Index) -> bool:
