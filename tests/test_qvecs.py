@@ -17,7 +17,7 @@ from anfragen.retrieve import RetrievalConfig, best_of
 @pytest.fixture
 def q_engine(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV, "1")
-    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed"])
+    corpus = copy_corpus(tmp_path / "corpus", ["hessen-seed", "kleineanfragen-fixture-saarland"])
     eng = Engine(index_dir=tmp_path / "index", model="fake")
     report = eng.ingest([corpus])
     yield eng, corpus, report
@@ -25,10 +25,28 @@ def q_engine(tmp_path, monkeypatch):
 
 
 def printed_questions(eng: Engine) -> dict[int, str]:
+    """First chunk with a vector of its own per unit -> its printed question."""
     rows = eng.index.conn.execute(
-        "SELECT id, question_text FROM chunks WHERE vec_id = id AND kind NOT LIKE 'preamble%'"
-    ).fetchall()
-    return {i: q.strip() for i, q in rows if (q or "").strip()}
+        "SELECT id, doc_id, numbers, question_text FROM chunks WHERE vec_id = id AND "
+        "kind NOT LIKE 'preamble%' ORDER BY id").fetchall()
+    first: dict[tuple, tuple[int, str]] = {}
+    for i, doc, numbers, q in rows:
+        first.setdefault((doc, numbers), (i, (q or "").strip()))
+    return {i: q for i, q in first.values() if q}
+
+
+def test_one_question_vector_per_unit_even_for_a_long_answer(q_engine):
+    eng, _, _ = q_engine
+    parts = eng.index.conn.execute(
+        "SELECT doc_id, numbers, count(*) FROM chunks WHERE vec_id = id AND kind = 'qa' "
+        "GROUP BY doc_id, numbers HAVING count(*) > 1").fetchall()
+    assert parts, "the fixture document should hold a unit split into several parts"
+    stored = set(eng.index.question_vectors().ids().tolist())
+    for doc, numbers, _ in parts:
+        ids = [r[0] for r in eng.index.conn.execute(
+            "SELECT id FROM chunks WHERE doc_id=? AND numbers=? AND vec_id = id ORDER BY id",
+            (doc, numbers))]
+        assert [i for i in ids if i in stored] == ids[:1]
 
 
 def test_best_of_takes_each_ids_best_score_ties_by_id():

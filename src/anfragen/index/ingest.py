@@ -89,7 +89,9 @@ class IngestReport:
             f"{self.removed} entfernt, {len(self.failed)} fehlgeschlagen; "
             f"Chunks: {self.chunks_added} neu, {self.chunks_total} insgesamt "
             f"({self.embedded} eingebettet, {self.from_cache} aus dem Cache); "
-            f"{self.seconds:.1f} s"
+            + (f"Fragenvektoren: {self.questions['questions']} neu "
+               f"({self.questions['embedded']} eingebettet); " if self.questions else "")
+            + f"{self.seconds:.1f} s"
         )
 
 

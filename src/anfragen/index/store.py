@@ -183,13 +183,16 @@ def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
 
 def chunks_without_question_vector(conn: sqlite3.Connection, after: int = 0,
                                    limit: int = 1000) -> list[tuple[int, str]]:
-    """(row id, question text) of chunks with a vector of their own and a printed question
-    after row id `after` that have no question vector yet, `limit` at a time. Preambles are
-    left out: their "question" is the label "Vorbemerkung der Fragesteller"."""
+    """(row id, question text) of the first chunk with a vector of its own of every unit with
+    a printed question, after row id `after`, that has no question vector yet, `limit` at a
+    time. One per unit: given to every part of a long answer, the question's vector filled
+    the top 5 with parts of one unit. Preambles are left out: their "question" is the label
+    "Vorbemerkung der Fragesteller"."""
     return conn.execute(
         "SELECT id, question_text FROM chunks c WHERE id > ? AND vec_id = id AND "
-        "kind NOT LIKE 'preamble%' AND "
-        "coalesce(trim(question_text), '') != '' AND NOT EXISTS (SELECT 1 FROM "
+        "kind NOT LIKE 'preamble%' AND coalesce(trim(question_text), '') != '' AND "
+        "id = (SELECT min(id) FROM chunks p WHERE p.doc_id = c.doc_id AND "
+        "p.numbers = c.numbers AND p.vec_id = p.id) AND NOT EXISTS (SELECT 1 FROM "
         "question_vectors q WHERE q.id = c.id) ORDER BY id LIMIT ?", (after, limit)
     ).fetchall()
 
