@@ -49,6 +49,7 @@ FOLDS = 5
 BM25_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 QVEC_GRID = (0.0, 0.3, 0.5, 0.7, 1.0)
 Q_OFFSETS = (0.0, 0.01, 0.02, 0.03, 0.05)  # question cosine minus this before the max
+Q_SHARES = (0.0, 0.25, 0.5, 0.6, 0.75, 1.0)  # share of the question's lead that counts
 
 
 # -- analyser variants ----------------------------------------------------------------------
@@ -140,9 +141,15 @@ def question_store(engine: Engine, qvec_file: Path | None):
     import faiss
 
     z = np.load(qvec_file)
-    # as index/qvecs.py: a preamble's "question" is only its label
-    kinds = store.chunk_kinds(engine.index.conn, z["ids"].tolist())
-    keep = np.array([not kinds.get(int(i), "").startswith("preamble") for i in z["ids"]])
+    # as index/qvecs.py: one per unit (its first chunk with a vector of its own), none for
+    # preambles (their "question" is only a label)
+    first: dict[tuple, int] = {}
+    for i, doc, numbers, kind in engine.index.conn.execute(
+            "SELECT id, doc_id, numbers, kind FROM chunks WHERE vec_id = id ORDER BY id"):
+        if not kind.startswith("preamble"):
+            first.setdefault((doc, numbers), i)
+    chosen = set(first.values())
+    keep = np.array([int(i) in chosen for i in z["ids"]])
     idx = faiss.IndexIDMap2(faiss.IndexFlatIP(z["vecs"].shape[1]))
     idx.add_with_ids(z["vecs"][keep].astype(np.float32), z["ids"][keep].astype(np.int64))
     return idx
@@ -405,6 +412,8 @@ def main() -> None:
             fixed[f"{v}+q1.0"] = Setting(bm25=v, w_question=1.0)
             for off in Q_OFFSETS[1:]:
                 fixed[f"{v}+qmax-{off}"] = Setting(bm25=v, dense_max=True, q_offset=off)
+            for sh in Q_SHARES[1:-1]:
+                fixed[f"{v}+qshare-{sh}"] = Setting(bm25=v, dense_max=True, q_share=sh)
     result = {"provenance": provenance(engine), "folds": FOLDS, "fixed": {}, "cv": {}}
     for name, s in fixed.items():
         result["fixed"][name] = {f.name: summary([(c, scorer.metrics(c, s)) for c in cases
@@ -428,6 +437,14 @@ def main() -> None:
             held, chosen = cross_validate(scorer, cases, grid, shapes=False)
             held_by[f"{v}+qmax-cv"] = held
             result["cv"][f"{v}+qmax-cv"] = {
+                "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
+                                              if c.file == f.name]) for f in args.queries},
+                "chosen": chosen}
+            # one parameter only: how much of the question's lead over the chunk counts
+            grid = [Setting(bm25=v, dense_max=True, q_share=sh) for sh in Q_SHARES]
+            held, chosen = cross_validate(scorer, cases, grid, shapes=False)
+            held_by[f"{v}+qshare-cv"] = held
+            result["cv"][f"{v}+qshare-cv"] = {
                 "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
                                               if c.file == f.name]) for f in args.queries},
                 "chosen": chosen}

@@ -11,7 +11,7 @@ from anfragen.embed.cache import BundledCache, text_key
 from anfragen.index import store
 from anfragen.index.qvecs import ENV
 from anfragen.pipeline import Engine
-from anfragen.retrieve import RetrievalConfig, best_of
+from anfragen.retrieve import RetrievalConfig, lift
 
 
 @pytest.fixture
@@ -49,10 +49,15 @@ def test_one_question_vector_per_unit_even_for_a_long_answer(q_engine):
         assert [i for i in ids if i in stored] == ids[:1]
 
 
-def test_best_of_takes_each_ids_best_score_ties_by_id():
-    merged = best_of([(1, 0.5), (2, 0.4)], [(2, 0.9), (3, 0.5)], depth=3)
-    assert merged == [(2, 0.9), (1, 0.5), (3, 0.5)]
-    assert best_of([(1, 0.5)], [(2, 0.4)], depth=1) == [(1, 0.5)]
+def test_lift_adds_a_share_of_the_questions_lead():
+    chunks = [(1, 0.80), (2, 0.70), (3, 0.60)]
+    questions = [(2, 0.94), (1, 0.70), (9, 0.65)]
+    # 2: 0.70 + 0.5 * 0.24; 1 keeps its own (its question trails); 9 was not in the chunk
+    # search, so it starts from the last chunk cosine there (0.60)
+    merged = lift(chunks, questions, 0.5, depth=4)
+    assert merged == [(2, pytest.approx(0.82)), (1, 0.80), (9, pytest.approx(0.625)),
+                      (3, 0.60)]
+    assert lift(chunks, questions, 1.0, depth=1) == [(2, 0.94)]
 
 
 def test_ingest_stores_one_question_vector_per_chunk_with_a_printed_question(q_engine):
@@ -68,7 +73,7 @@ def test_ingest_stores_one_question_vector_per_chunk_with_a_printed_question(q_e
 def test_dense_leg_scores_a_chunk_by_its_printed_question(q_engine):
     eng, _, _ = q_engine
     cid, question = next(iter(printed_questions(eng).items()))
-    with_q = eng.search(question, RetrievalConfig(mode="dense", k=5))
+    with_q = eng.search(question, RetrievalConfig(mode="dense", k=5, question_share=1.0))
     without = eng.search(question, RetrievalConfig(mode="dense", k=5, question_vectors=False))
     top = with_q[0]
     # the fake embedder gives a query and a passage of the same text the same vector
@@ -92,7 +97,7 @@ def test_filters_apply_to_question_vectors_too(q_engine):
     from anfragen.retrieve import dense_ranking
 
     qv = eng.embed_query(question)
-    assert dense_ranking(eng.index, qv, 10, allowed, True) == []
+    assert dense_ranking(eng.index, qv, 10, allowed, 1.0) == []
 
 
 def test_changed_document_replaces_its_question_vectors(q_engine):
