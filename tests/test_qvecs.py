@@ -151,3 +151,21 @@ def sentence_texts(eng: Engine) -> set[str]:
     from anfragen.index import sentvecs
 
     return set(sentvecs.all_vectors(eng.index.conn)[0])
+
+
+def test_check_names_a_question_vector_without_its_chunk(q_engine):
+    from anfragen.index.check import check_index
+
+    eng, _, _ = q_engine
+    root = eng.index_dir
+    assert check_index(root).ok
+    cid = next(iter(printed_questions(eng)))
+    eng.close()
+    import sqlite3
+
+    conn = sqlite3.connect(str(root / "anfragen.sqlite"))
+    with conn:
+        conn.execute("UPDATE chunks SET vec_id = NULL WHERE id = ?", (cid,))
+    conn.close()
+    problems = " ".join(check_index(root).problems)
+    assert "Fragenvektoren ohne ihren Chunk" in problems

@@ -218,6 +218,13 @@ def drop_question_vectors(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM question_vectors")
 
 
+def question_vectors_without_chunk(conn: sqlite3.Connection) -> list[int]:
+    """Ids of question vectors whose chunk is gone or has no vector of its own."""
+    return [r[0] for r in conn.execute(
+        "SELECT q.id FROM question_vectors q LEFT JOIN chunks c ON c.id = q.id "
+        "WHERE c.id IS NULL OR c.vec_id IS NOT c.id ORDER BY q.id")]
+
+
 def count_question_vectors(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM question_vectors").fetchone()[0]
 
