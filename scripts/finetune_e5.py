@@ -1,6 +1,8 @@
 """Contrastive fine-tuning of e5-small on the corpus's own (printed question -> its answer)
 pairs, with folds by document (issue 13, step 3). NOT YET MEASURED: no fold has been trained
-to the end; this session had no GPU and a full run on 2 shared CPU cores would take hours.
+to the end; this session had no GPU. On 2 shared CPU cores at nice 19 (2026-12-02) a smoke run
+of 3 steps of batch 8 at 256 tokens took 108 s; fold 0 holds 9,590 training pairs, so one pass
+at batch 16 (600 steps) would take on the order of 12 hours there: a GPU job.
 
     PYTHONPATH=src python scripts/finetune_e5.py --index index --fold 0 --out /tmp/e5-fold0
     PYTHONPATH=src python scripts/finetune_e5.py --index index --fold 0 --out /tmp/x --steps 3
@@ -102,7 +104,8 @@ def info_nce(q, p, n, scale: float = 20.0):
 
 def embed(model, texts: list[str]):
     features = model.tokenize(texts)
-    features = {k: v.to(model.device) for k, v in features.items()}
+    # sentence-transformers 6 adds non-tensor entries (the task name) to the features
+    features = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in features.items()}
     return model(features)["sentence_embedding"]
 
 
@@ -127,7 +130,7 @@ def train(model, data: list[Example], steps: int, batch: int, lr: float, seed: i
         loss.backward()
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         log(f"step {step + 1}/{steps} loss {losses[-1]:.4f}")
     model.eval()
     return losses
