@@ -25,13 +25,16 @@ def q_engine(tmp_path, monkeypatch):
 
 
 def printed_questions(eng: Engine) -> dict[int, str]:
-    """First chunk with a vector of its own per unit -> its printed question."""
+    """First chunk with a vector of its own per unit -> what its question vector embeds:
+    the document's title, a line break, the printed question."""
     rows = eng.index.conn.execute(
-        "SELECT id, doc_id, numbers, question_text FROM chunks WHERE vec_id = id AND "
-        "kind NOT LIKE 'preamble%' ORDER BY id").fetchall()
+        "SELECT c.id, c.doc_id, c.numbers, c.question_text, d.title FROM chunks c JOIN "
+        "documents d ON d.doc_id = c.doc_id WHERE c.vec_id = c.id AND "
+        "c.kind NOT LIKE 'preamble%' ORDER BY c.id").fetchall()
     first: dict[tuple, tuple[int, str]] = {}
-    for i, doc, numbers, q in rows:
-        first.setdefault((doc, numbers), (i, (q or "").strip()))
+    for i, doc, numbers, q, title in rows:
+        text = f"{title.strip()}\n{q.strip()}" if (q or "").strip() else ""
+        first.setdefault((doc, numbers), (i, text))
     return {i: q for i, q in first.values() if q}
 
 
@@ -77,7 +80,7 @@ def test_dense_leg_scores_a_chunk_by_its_printed_question(q_engine):
     without = eng.search(question, RetrievalConfig(mode="dense", k=5, question_vectors=False))
     top = with_q[0]
     # the fake embedder gives a query and a passage of the same text the same vector
-    assert top.chunk.question_text.strip() == question
+    assert question.endswith(top.chunk.question_text.strip())
     assert top.score == pytest.approx(1.0, abs=2e-3)  # stored as float16
     assert without[0].score < top.score
     # the hit's cosine stays the chunk vector's own (the answer stage is calibrated on it)

@@ -1,5 +1,5 @@
-"""Question vectors: the printed question of a unit embedded alone, a second vector beside
-the chunk's (issue 13, step 1).
+"""Question vectors: the printed question of a unit under its document's title, embedded
+without the answer, a second vector beside the chunk's (issue 13, step 1).
 
 A chunk's vector mixes the contextual header, the question and a long answer; a citizen's
 question is often closest to the printed question itself. Every chunk with a vector of its
@@ -31,9 +31,12 @@ def wanted() -> bool:
     return value == "1" if value in ("0", "1") else DEFAULT
 
 
-def embed_text(question_text: str | None) -> str:
-    """What is embedded for a printed question (empty: the chunk gets no question vector)."""
-    return (question_text or "").strip()
+def embed_text(question_text: str | None, title: str | None) -> str:
+    """What is embedded for a printed question: the document's title, a line break and the
+    question (the question alone lost to it on both dev files: many printed questions only
+    make sense under their title, "Wie viele waren es 2024?"); empty without a question."""
+    question = (question_text or "").strip()
+    return f"{(title or '').strip()}\n{question}".strip() if question else ""
 
 
 def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = True,
@@ -46,7 +49,7 @@ def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = True,
     after = 0
     while part := store.chunks_without_question_vector(conn, after, batch):
         after = part[-1][0]
-        items = [(cid, embed_text(q)) for cid, q in part if embed_text(q)]
+        items = [(cid, embed_text(q, t)) for cid, q, t in part if embed_text(q, t)]
         texts = list(dict.fromkeys(t for _, t in items))
         if embed_missing:
             vecs, n = embed_with_cache(texts, embedder, cache)
@@ -77,8 +80,8 @@ def load(conn, dim: int) -> VectorStore:
 def all_vectors(conn) -> tuple[list[str], np.ndarray | None]:
     """(embedded texts, vectors) of every stored question vector, for the bundled cache."""
     seen: dict[str, bytes] = {}
-    for text, vec in store.question_vector_texts(conn):
-        seen.setdefault(embed_text(text), vec)
+    for question, title, vec in store.question_vector_texts(conn):
+        seen.setdefault(embed_text(question, title), vec)
     if not seen:
         return [], None
     return list(seen), np.stack([np.frombuffer(v, np.float16) for v in seen.values()])

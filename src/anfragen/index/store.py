@@ -182,18 +182,19 @@ def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
 
 
 def chunks_without_question_vector(conn: sqlite3.Connection, after: int = 0,
-                                   limit: int = 1000) -> list[tuple[int, str]]:
-    """(row id, question text) of the first chunk with a vector of its own of every unit with
-    a printed question, after row id `after`, that has no question vector yet, `limit` at a
-    time. One per unit: given to every part of a long answer, the question's vector filled
-    the top 5 with parts of one unit. Preambles are left out: their "question" is the label
-    "Vorbemerkung der Fragesteller"."""
+                                   limit: int = 1000) -> list[tuple[int, str, str]]:
+    """(row id, question text, document title) of the first chunk with a vector of its own
+    of every unit with a printed question, after row id `after`, that has no question vector
+    yet, `limit` at a time. One per unit: given to every part of a long answer, the
+    question's vector filled the top 5 with parts of one unit. Preambles are left out: their
+    "question" is the label "Vorbemerkung der Fragesteller"."""
     return conn.execute(
-        "SELECT id, question_text FROM chunks c WHERE id > ? AND vec_id = id AND "
-        "kind NOT LIKE 'preamble%' AND coalesce(trim(question_text), '') != '' AND "
-        "id = (SELECT min(id) FROM chunks p WHERE p.doc_id = c.doc_id AND "
+        "SELECT c.id, c.question_text, d.title FROM chunks c JOIN documents d ON "
+        "d.doc_id = c.doc_id WHERE c.id > ? AND c.vec_id = c.id AND "
+        "c.kind NOT LIKE 'preamble%' AND coalesce(trim(c.question_text), '') != '' AND "
+        "c.id = (SELECT min(id) FROM chunks p WHERE p.doc_id = c.doc_id AND "
         "p.numbers = c.numbers AND p.vec_id = p.id) AND NOT EXISTS (SELECT 1 FROM "
-        "question_vectors q WHERE q.id = c.id) ORDER BY id LIMIT ?", (after, limit)
+        "question_vectors q WHERE q.id = c.id) ORDER BY c.id LIMIT ?", (after, limit)
     ).fetchall()
 
 
@@ -208,10 +209,11 @@ def question_vector_rows(conn: sqlite3.Connection) -> tuple[list[int], list[byte
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
-def question_vector_texts(conn: sqlite3.Connection) -> list[tuple[str, bytes]]:
-    """(printed question, vector bytes) of every question vector."""
-    return conn.execute("SELECT c.question_text, q.vec FROM question_vectors q JOIN chunks c "
-                        "ON c.id = q.id ORDER BY q.id").fetchall()
+def question_vector_texts(conn: sqlite3.Connection) -> list[tuple[str, str, bytes]]:
+    """(printed question, document title, vector bytes) of every question vector."""
+    return conn.execute("SELECT c.question_text, d.title, q.vec FROM question_vectors q JOIN "
+                        "chunks c ON c.id = q.id JOIN documents d ON d.doc_id = c.doc_id "
+                        "ORDER BY q.id").fetchall()
 
 
 def drop_question_vectors(conn: sqlite3.Connection) -> None:
