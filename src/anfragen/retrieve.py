@@ -75,7 +75,7 @@ class RetrievalConfig:
     id_boost: bool = True  # a Drucksache number in the query puts that document first
     # Where the index holds printed-question vectors (index/qvecs.py, opt-in at ingest), the
     # dense leg scores a unit's first chunk by its own cosine c plus `question_share` of its
-    # question's lead q - c (1.0: the better of the two). 0.75 was chosen in 4 of 5 folds by
+    # question's lead q - c (1.0: the better of the two). 0.75 was chosen in most folds by
     # document over both dev files (eval/results/retrieval-issue13-2026-12-02.md).
     question_vectors: bool = True
     question_share: float = 0.75
