@@ -48,6 +48,8 @@ DEPTH = 100
 FOLDS = 5
 BM25_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 QVEC_GRID = (0.0, 0.3, 0.5, 0.7, 1.0)
+Q_OFFSETS = (0.0, 0.01, 0.02, 0.03, 0.05)  # question cosine minus this before the max
+Q_SHARES = (0.0, 0.25, 0.5, 0.6, 0.75, 1.0)  # share of the question's lead that counts
 
 
 # -- analyser variants ----------------------------------------------------------------------
@@ -139,8 +141,17 @@ def question_store(engine: Engine, qvec_file: Path | None):
     import faiss
 
     z = np.load(qvec_file)
+    # as index/qvecs.py: one per unit (its first chunk with a vector of its own), none for
+    # preambles (their "question" is only a label)
+    first: dict[tuple, int] = {}
+    for i, doc, numbers, kind in engine.index.conn.execute(
+            "SELECT id, doc_id, numbers, kind FROM chunks WHERE vec_id = id ORDER BY id"):
+        if not kind.startswith("preamble"):
+            first.setdefault((doc, numbers), i)
+    chosen = set(first.values())
+    keep = np.array([int(i) in chosen for i in z["ids"]])
     idx = faiss.IndexIDMap2(faiss.IndexFlatIP(z["vecs"].shape[1]))
-    idx.add_with_ids(z["vecs"].astype(np.float32), z["ids"].astype(np.int64))
+    idx.add_with_ids(z["vecs"][keep].astype(np.float32), z["ids"][keep].astype(np.int64))
     return idx
 
 
@@ -193,16 +204,15 @@ class Setting:
     w_bm25: float = 0.3
     w_question: float = 0.0
     dense_max: bool = False  # question vectors merged into dense by max instead of own RRF list
+    q_offset: float = 0.0  # with dense_max: subtracted from the question cosines first
+    q_share: float = 1.0  # with dense_max: chunk cosine + q_share * (question's lead over it)
 
 
 def fused(engine: Engine, case: Case, s: Setting) -> list[int]:
     runs = {"dense": case.runs["dense"], "bm25": case.runs[f"bm25:{s.bm25}"]}
     weights = {"dense": 1.0, "bm25": s.w_bm25}
     if "question" in case.runs and s.dense_max:
-        best: dict[int, float] = {}
-        for i, v in (*case.runs["dense"], *case.runs["question"]):
-            best[i] = max(best.get(i, -2.0), v)
-        runs["dense"] = sorted(best.items(), key=lambda p: (-p[1], p[0]))[:DEPTH]
+        runs["dense"] = merged_dense(case.runs["dense"], case.runs["question"], s)
     elif "question" in case.runs and s.w_question:
         runs["question"] = case.runs["question"]
         weights["question"] = s.w_question
@@ -210,6 +220,18 @@ def fused(engine: Engine, case: Case, s: Setting) -> list[int]:
     ranked = demote_preambles(engine.index, ranked, RetrievalConfig().preamble_factor)
     ranked = boost_identifiers(engine.index, case.text, ranked, None)
     return [r.id for r in ranked[:DEPTH]]
+
+
+def merged_dense(dense: list, question: list, s: Setting) -> list[tuple[int, float]]:
+    """Chunk cosine c and question cosine q merged as c + q_share * max(0, q - offset - c)
+    (q_share 1: the max); a chunk beyond the dense top 100 takes the 100th cosine as c."""
+    own = dict(dense)
+    floor = dense[-1][1] if dense else -1.0
+    best = dict(own)
+    for i, q in question:
+        c = own.get(i, floor)
+        best[i] = max(best.get(i, -2.0), c + s.q_share * max(0.0, q - s.q_offset - c))
+    return sorted(best.items(), key=lambda p: (-p[1], p[0]))[:DEPTH]
 
 
 class Scorer:
@@ -297,19 +319,24 @@ def objective(scorer: Scorer, cases: list[Case], s: Setting) -> float:
     return sum(p for p in parts_ if p is not None)
 
 
-def cross_validate(scorer: Scorer, cases: list[Case], grid: list[Setting]) -> tuple[dict, list]:
-    """Per fold and query shape: the grid setting best on the other folds, applied to this
-    fold. Returns per-case held-out metrics and the chosen settings per fold."""
+def cross_validate(scorer: Scorer, cases: list[Case], grid: list[Setting],
+                   shapes: bool = True) -> tuple[dict, list]:
+    """Per fold (and query shape, with `shapes`): the grid setting best on the other folds,
+    applied to this fold. Returns per-case held-out metrics and the chosen settings."""
     held: dict = {}
     chosen = []
+
+    def shape_of(c: Case) -> str:
+        return shape(c.text) if shapes else "all"
+
     for f in range(FOLDS):
         train = [c for c in cases if c.fold != f]
-        for sh in ("question", "keyword", "id"):
-            tr = [c for c in train if shape(c.text) == sh]
+        for sh in ("question", "keyword", "id") if shapes else ("all",):
+            tr = [c for c in train if shape_of(c) == sh]
             best = max(grid, key=lambda s: (objective(scorer, tr, s), -grid.index(s)))
             chosen.append({"fold": f, "shape": sh, "n_train": len(tr), **best.__dict__})
             for c in cases:
-                if c.fold == f and shape(c.text) == sh:
+                if c.fold == f and shape_of(c) == sh:
                     held[(c.file, c.q.id)] = scorer.metrics(c, best)
     return held, chosen
 
@@ -383,6 +410,10 @@ def main() -> None:
             fixed[f"{v}+qmax"] = Setting(bm25=v, dense_max=True)
             fixed[f"{v}+q0.5"] = Setting(bm25=v, w_question=0.5)
             fixed[f"{v}+q1.0"] = Setting(bm25=v, w_question=1.0)
+            for off in Q_OFFSETS[1:]:
+                fixed[f"{v}+qmax-{off}"] = Setting(bm25=v, dense_max=True, q_offset=off)
+            for sh in Q_SHARES[1:-1]:
+                fixed[f"{v}+qshare-{sh}"] = Setting(bm25=v, dense_max=True, q_share=sh)
     result = {"provenance": provenance(engine), "folds": FOLDS, "fixed": {}, "cv": {}}
     for name, s in fixed.items():
         result["fixed"][name] = {f.name: summary([(c, scorer.metrics(c, s)) for c in cases
@@ -399,6 +430,24 @@ def main() -> None:
             "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
                                           if c.file == f.name]) for f in args.queries},
             "chosen": chosen}
+        if qidx is not None:
+            # one fitted setting for all shapes: question-vector offset and BM25 weight
+            grid = [Setting(bm25=v, w_bm25=w, dense_max=True, q_offset=off)
+                    for w in BM25_GRID for off in Q_OFFSETS]
+            held, chosen = cross_validate(scorer, cases, grid, shapes=False)
+            held_by[f"{v}+qmax-cv"] = held
+            result["cv"][f"{v}+qmax-cv"] = {
+                "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
+                                              if c.file == f.name]) for f in args.queries},
+                "chosen": chosen}
+            # one parameter only: how much of the question's lead over the chunk counts
+            grid = [Setting(bm25=v, dense_max=True, q_share=sh) for sh in Q_SHARES]
+            held, chosen = cross_validate(scorer, cases, grid, shapes=False)
+            held_by[f"{v}+qshare-cv"] = held
+            result["cv"][f"{v}+qshare-cv"] = {
+                "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
+                                              if c.file == f.name]) for f in args.queries},
+                "chosen": chosen}
     per_setting = {name: {(c.file, c.q.id): scorer.metrics(c, s) for c in cases}
                    for name, s in fixed.items()}
     for name in result["cv"]:

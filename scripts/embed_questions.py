@@ -2,10 +2,12 @@
 
     PYTHONPATH=src python scripts/embed_questions.py --index index --out /tmp/qvecs.npz
 
-Takes each chunk with a vector of its own whose printed question is not empty, embeds the
-distinct question texts as passages through the embedding cache (bundled shards, then the
-user's cache, so a second run embeds nothing) and writes chunk ids and vectors to --out.
-Prints the embedding time per 10,000 texts.
+Takes each QA chunk with a vector of its own whose printed question is not empty (preambles
+carry only the label "Vorbemerkung ..." there), embeds the distinct question texts (with
+--title: title, line break, question) as passages through the embedding cache (bundled
+shards, then the user's cache, so a second run embeds nothing) and writes chunk ids and
+vectors to --out. Prints the embedding time per 10,000 texts. The index itself stores
+question vectors at ingest with ANFRAGEN_QUESTION_VECTORS=1 (index/qvecs.py).
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from anfragen.index.ingest import embed_with_cache
 from anfragen.pipeline import Engine
 
 
-def question_rows(engine: Engine) -> list[tuple[int, str]]:
+def question_rows(engine: Engine, title: bool = False) -> list[tuple[int, str]]:
+    """(chunk id, text) of every QA chunk with a vector of its own and a printed question;
+    with `title` the text is the document's title, a line break and the question (the
+    contextual header without parliament and Drucksache)."""
     chunks = engine.index.conn.execute(
-        "SELECT id, question_text FROM chunks WHERE vec_id = id AND coalesce(question_text, '')"
-        " != '' ORDER BY id").fetchall()
-    return [(int(i), q.strip()) for i, q in chunks if q.strip()]
+        "SELECT c.id, c.question_text, d.title FROM chunks c JOIN documents d ON d.doc_id = "
+        "c.doc_id WHERE c.vec_id = c.id AND c.kind NOT LIKE 'preamble%' AND "
+        "coalesce(trim(c.question_text), '') != '' ORDER BY c.id").fetchall()
+    return [(int(i), f"{(t or '').strip()}\n{q.strip()}".strip() if title else q.strip())
+            for i, q, t in chunks]
 
 
 def main() -> None:
@@ -37,9 +44,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", default="index")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--title", action="store_true", help="title + question (header vector)")
     args = ap.parse_args()
     engine = Engine.open(args.index)
-    rows = question_rows(engine)
+    rows = question_rows(engine, args.title)
     texts = sorted({q for _, q in rows})
     embedder = engine.get_embedder()
     t0 = time.perf_counter()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anfragen.index import sentvecs, store
+from anfragen.index import qvecs, sentvecs, store
 from anfragen.index.directory import DB_NAME, MANIFEST_NAME, Index, recover_interrupted_swap
 from anfragen.index.ingest import IngestReport, Progress, ingest
 from anfragen.index.lock import DEFAULT_WAIT_S
@@ -312,8 +312,17 @@ class Engine:
         rows = store.dense_chunk_texts(idx.conn)
         vecs = idx.vectors.reconstruct([i for i, _ in rows]) if rows else np.zeros((0, 0))
         keys = [text_key(fp, text) for _, text in rows]
+        # question vectors (qvecs.py) rank passages: float16 beside the passages' own
+        qtexts, qv = qvecs.all_vectors(idx.conn)
+        if qv is not None:
+            known = set(keys)
+            extra = [i for i, t in enumerate(qtexts) if text_key(fp, t) not in known]
+            keys += [text_key(fp, qtexts[i]) for i in extra]
+            vecs = np.concatenate([np.asarray(vecs, np.float32).reshape(-1, qv.shape[1]),
+                                   qv[extra].astype(np.float32)])
         written = export_bundled(keys, vecs, root, fp)
-        texts, svecs = sentvecs.all_vectors(idx.conn)  # sentence vectors share the cache
+        # sentence vectors only choose the quoted sentence: int8 shards of their own
+        texts, svecs = sentvecs.all_vectors(idx.conn)
         known = set(keys)
         extra = [i for i, t in enumerate(texts) if text_key(fp, t) not in known]
         skeys = [text_key(fp, texts[i]) for i in extra]

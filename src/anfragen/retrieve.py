@@ -73,6 +73,12 @@ class RetrievalConfig:
     # full weight drags colloquial questions down; at 0.3 it still lifts keyword queries.
     weights: dict = field(default_factory=lambda: {"dense": 1.0, "bm25": 0.3})
     id_boost: bool = True  # a Drucksache number in the query puts that document first
+    # Where the index holds printed-question vectors (index/qvecs.py, opt-in at ingest), the
+    # dense leg scores a unit's first chunk by its own cosine c plus `question_share` of its
+    # question's lead q - c (1.0: the better of the two). 0.75 was chosen in most folds by
+    # document over both dev files (eval/results/retrieval-issue13-2026-12-02.md).
+    question_vectors: bool = True
+    question_share: float = 0.75
     preamble_factor: float = 0.95  # see demote_preambles
 
 
@@ -121,7 +127,8 @@ def search_ids(
     depth = max(cfg.depth, cfg.k)
     rankings: dict[str, list[tuple[int, float]]] = {}
     if cfg.mode in ("dense", "hybrid"):
-        rankings["dense"] = index.vectors.search(qvec[None, :], depth, allowed)[0]
+        share = cfg.question_share if cfg.question_vectors else 0.0
+        rankings["dense"] = dense_ranking(index, qvec, depth, allowed, share)
     if cfg.mode in ("bm25", "hybrid"):
         rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params,
                                              compounds=splits_compounds(index))
@@ -135,6 +142,35 @@ def search_ids(
     if cfg.id_boost:
         ranked = boost_identifiers(index, query, ranked, allowed)
     return ranked[: cfg.k]
+
+
+def dense_ranking(index: Index, qvec: np.ndarray, depth: int, allowed: Sequence[int] | None,
+                  question_share: float = 0.0) -> list[tuple[int, float]]:
+    """Top `depth` (chunk id, score) of the dense leg: the chunk's cosine, lifted by
+    `question_share` of its printed question's lead where the index holds question vectors
+    (an index without them, or a share of 0, searches the chunk vectors alone)."""
+    ranking = index.vectors.search(qvec[None, :], depth, allowed)[0]
+    if question_share <= 0.0:
+        return ranking
+    qstore = index.question_vectors()
+    if qstore.ntotal == 0:
+        return ranking
+    return lift(ranking, qstore.search(qvec[None, :], depth, allowed)[0], question_share,
+                depth)
+
+
+def lift(chunks: list[tuple[int, float]], questions: list[tuple[int, float]], share: float,
+         depth: int) -> list[tuple[int, float]]:
+    """Chunk cosines c with question cosines q merged as c + share * max(0, q - c) (share 1:
+    the better of the two), ties by id. A chunk the chunk search did not return takes the
+    last cosine it returned as c (its own is at most that)."""
+    own = dict(chunks)
+    floor = chunks[-1][1] if chunks else -1.0
+    score = dict(own)
+    for i, q in questions:
+        c = own.get(i, floor)
+        score[i] = max(score.get(i, c), c + share * max(0.0, q - c))
+    return sorted(score.items(), key=lambda p: (-p[1], p[0]))[:depth]
 
 
 def splits_compounds(index: Index) -> bool:

@@ -59,6 +59,7 @@ def check_index(root: Path) -> CheckReport:
             return CheckReport(root, (*problems, _first(e)), tuple(facts))
         problems += health.count_problems(conn, vectors, manifest)
         problems += vector_problems(conn, vectors.ids(), facts)
+        problems += question_vector_problems(conn, manifest, facts)
         if not problems:
             problems += fingerprint_problems(conn, manifest, facts)
     finally:
@@ -95,6 +96,24 @@ def vector_problems(conn: sqlite3.Connection, ids: np.ndarray, facts: list[str])
         problems.append(f"{len(extra)} Vektoren ohne Chunk (z. B. ID {min(extra)})")
     if not problems:
         facts.append(f"{len(ids)} Vektoren = {len(dense)} Chunks mit eigenem Vektor, IDs eindeutig")
+    return problems
+
+
+def question_vector_problems(conn: sqlite3.Connection, manifest: dict,
+                             facts: list[str]) -> list[str]:
+    """Question vectors (qvecs.py) belong to chunks with a vector of their own and match the
+    manifest's count."""
+    n = store.count_question_vectors(conn)
+    if not n:
+        return []
+    problems = []
+    if orphans := store.question_vectors_without_chunk(conn):
+        problems.append(f"{len(orphans)} Fragenvektoren ohne ihren Chunk (z. B. ID {orphans[0]})")
+    want = (manifest.get("counts") or {}).get("question_vectors")
+    if want is not None and want != n:
+        problems.append(f"anfragen.sqlite hat {n} Fragenvektoren, das Manifest nennt {want}")
+    if not problems:
+        facts.append(f"{n} Fragenvektoren, jeder zu einem Chunk mit eigenem Vektor")
     return problems
 
 

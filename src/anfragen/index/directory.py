@@ -15,13 +15,13 @@ import shutil
 import sqlite3
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anfragen.chunk import ChunkerSettings
 from anfragen.errors import IndexMismatchError, IndexMissingError
 
-from . import health
+from . import health, qvecs, store
 from .analyze import LEGACY_ANALYZER, ingest_analyzer
 from .lock import pid_alive, unless_writing
 from .vectors import EXACT_TYPE, VectorStore
@@ -40,6 +40,14 @@ class Index:
     conn: sqlite3.Connection
     vectors: VectorStore
     manifest: dict
+    _questions: VectorStore | None = field(default=None, repr=False, compare=False)
+
+    def question_vectors(self) -> VectorStore:
+        """The printed questions' vectors (qvecs.py), loaded on first use; empty in an index
+        built before they existed."""
+        if self._questions is None:
+            self._questions = qvecs.load(self.conn, self.vectors.dim)
+        return self._questions
 
     @classmethod
     def open(cls, root: Path) -> Index:
@@ -67,6 +75,7 @@ class Index:
             "documents": c.execute("SELECT count(*) FROM documents").fetchone()[0],
             "chunks": c.execute("SELECT count(*) FROM chunks").fetchone()[0],
             "vectors": self.vectors.ntotal,
+            "question_vectors": store.count_question_vectors(c),
             "fallback_documents": c.execute(
                 "SELECT count(*) FROM documents WHERE fallback=1"
             ).fetchone()[0],

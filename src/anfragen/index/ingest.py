@@ -38,7 +38,7 @@ from anfragen.parse import PARSER_VERSION, parse_document
 from anfragen.parse.instructions import instruction_sentences
 from anfragen.read import iter_document_paths, read_with_sidecar
 
-from . import ann, health, store
+from . import ann, health, qvecs, store
 from .directory import (
     DB_NAME,
     MANIFEST_NAME,
@@ -89,6 +89,7 @@ class IngestReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # shown to the user, not fatal
     sentences: dict = field(default_factory=dict)  # sentence vectors stored (sentvecs.py)
+    questions: dict = field(default_factory=dict)  # question vectors stored (qvecs.py)
 
     def summary(self) -> str:
         carried = (f"Unterbrochenen Lauf fortgesetzt ({self.resumed} Dokumente übernommen). "
@@ -98,7 +99,9 @@ class IngestReport:
             f"{self.removed} entfernt, {len(self.failed)} fehlgeschlagen; "
             f"Chunks: {self.chunks_added} neu, {self.chunks_total} insgesamt "
             f"({self.embedded} eingebettet, {self.from_cache} aus dem Cache); "
-            f"{self.seconds:.1f} s"
+            + (f"Fragenvektoren: {self.questions['questions']} neu "
+               f"({self.questions['embedded']} eingebettet); " if self.questions else "")
+            + f"{self.seconds:.1f} s"
         )
 
 
@@ -278,11 +281,22 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
 
     report.sentences = fill(conn, run.embedder, run.cache, embed_with_cache,
                             run.sentence_vectors, batch_chunks)
+    report.questions = question_vectors(conn, run, batch_chunks)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal
     run.checkpoint(vectors, force=True)
     conn.close()
     return report, vectors
+
+
+def question_vectors(conn, run: IngestRun, batch_chunks: int) -> dict:
+    """Printed-question vectors (qvecs.py) for the chunks without one, embedding what the
+    cache lacks; with ANFRAGEN_QUESTION_VECTORS=0 (or off by default) the index holds none."""
+    if not qvecs.wanted():
+        with conn:
+            store.drop_question_vectors(conn)
+        return {}
+    return qvecs.fill(conn, run.embedder, run.cache, embed_with_cache, True, batch_chunks)
 
 
 def _count(conn, table: str) -> int:

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS sentences (
     chunk_id TEXT, doc_id TEXT, ord INTEGER, text TEXT, vec BLOB, PRIMARY KEY (chunk_id, ord)
 );
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
+CREATE TABLE IF NOT EXISTS question_vectors (id INTEGER PRIMARY KEY, vec BLOB);
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY, created TEXT DEFAULT (datetime('now')), query TEXT, answer TEXT,
     citations TEXT, helpful INTEGER, reason TEXT, config TEXT
@@ -107,6 +108,7 @@ def delete_document(conn: sqlite3.Connection, doc_id: str) -> list[int]:
     conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
     conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
     conn.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
+    conn.executemany("DELETE FROM question_vectors WHERE id=?", [(i,) for i in ids])
     conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
     return ids
 
@@ -179,6 +181,56 @@ def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
         "kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s WHERE "
         "s.chunk_id = c.chunk_id) ORDER BY id LIMIT ?", (after, limit)
     ).fetchall()
+
+
+def chunks_without_question_vector(conn: sqlite3.Connection, after: int = 0,
+                                   limit: int = 1000) -> list[tuple[int, str, str]]:
+    """(row id, question text, document title) of the first chunk with a vector of its own
+    of every unit with a printed question, after row id `after`, that has no question vector
+    yet, `limit` at a time. One per unit: given to every part of a long answer, the
+    question's vector filled the top 5 with parts of one unit. Preambles are left out: their
+    "question" is the label "Vorbemerkung der Fragesteller"."""
+    return conn.execute(
+        "SELECT c.id, c.question_text, d.title FROM chunks c JOIN documents d ON "
+        "d.doc_id = c.doc_id WHERE c.id > ? AND c.vec_id = c.id AND "
+        "c.kind NOT LIKE 'preamble%' AND coalesce(trim(c.question_text), '') != '' AND "
+        "c.id = (SELECT min(id) FROM chunks p WHERE p.doc_id = c.doc_id AND "
+        "p.numbers = c.numbers AND p.vec_id = p.id) AND NOT EXISTS (SELECT 1 FROM "
+        "question_vectors q WHERE q.id = c.id) ORDER BY c.id LIMIT ?", (after, limit)
+    ).fetchall()
+
+
+def insert_question_vectors(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Rows (chunk row id, float16 vector bytes); caller holds the transaction."""
+    conn.executemany("INSERT OR REPLACE INTO question_vectors VALUES (?,?)", rows)
+
+
+def question_vector_rows(conn: sqlite3.Connection) -> tuple[list[int], list[bytes]]:
+    """Chunk row ids and vector bytes of every question vector, in id order."""
+    rows = conn.execute("SELECT id, vec FROM question_vectors ORDER BY id").fetchall()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def question_vector_texts(conn: sqlite3.Connection) -> list[tuple[str, str, bytes]]:
+    """(printed question, document title, vector bytes) of every question vector."""
+    return conn.execute("SELECT c.question_text, d.title, q.vec FROM question_vectors q JOIN "
+                        "chunks c ON c.id = q.id JOIN documents d ON d.doc_id = c.doc_id "
+                        "ORDER BY q.id").fetchall()
+
+
+def drop_question_vectors(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM question_vectors")
+
+
+def question_vectors_without_chunk(conn: sqlite3.Connection) -> list[int]:
+    """Ids of question vectors whose chunk is gone or has no vector of its own."""
+    return [r[0] for r in conn.execute(
+        "SELECT q.id FROM question_vectors q LEFT JOIN chunks c ON c.id = q.id "
+        "WHERE c.id IS NULL OR c.vec_id IS NOT c.id ORDER BY q.id")]
+
+
+def count_question_vectors(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM question_vectors").fetchone()[0]
 
 
 def sentence_rows(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[tuple]:
