@@ -22,7 +22,7 @@ from .vectors import VectorStore
 
 BATCH = 512  # chunks read and written together, as ingest's batches
 ENV = "ANFRAGEN_QUESTION_VECTORS"  # "1": an ingest stores them, "0": it drops them
-DEFAULT = False
+DEFAULT = True  # on since 2026-12-02: evidence S@5 up on both dev files, no kind lower
 
 
 def wanted() -> bool:
