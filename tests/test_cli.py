@@ -124,7 +124,10 @@ def test_cache_export_writes_the_index_vectors(tmp_path, fake_index):
     assert r.returncode == 0, r.stderr
     n = int(r.stdout.split()[0])
     eng = Engine.open(fake_index, "fake")
-    assert n == eng.stats()["counts"]["vectors"] > 0
+    # the chunks' vectors, and the printed questions' (question vectors, on by default)
+    questions = eng.index.conn.execute("SELECT count(*) FROM question_vectors").fetchone()[0]
+    assert questions > 0
+    assert n == eng.stats()["counts"]["vectors"] + questions
     fp = eng.index.manifest["model"]["fingerprint"]
     bundled = BundledCache(out, fp)
     assert len(bundled) == n
