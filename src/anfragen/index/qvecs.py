@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from . import store
+from .sentvecs import cached_vectors
 from .vectors import VectorStore
 
 BATCH = 512  # chunks read and written together, as ingest's batches
@@ -51,12 +52,8 @@ def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = True,
         after = part[-1][0]
         items = [(cid, embed_text(q, t)) for cid, q, t in part if embed_text(q, t)]
         texts = list(dict.fromkeys(t for _, t in items))
-        if embed_missing:
-            vecs, n = embed_with_cache(texts, embedder, cache)
-            found = dict(enumerate(vecs))
-            counts["embedded"] += n
-        else:
-            _, found = cache.lookup(texts)
+        found, n = cached_vectors(texts, embedder, cache, embed_with_cache, embed_missing)
+        counts["embedded"] += n
         pos = {t: i for i, t in enumerate(texts)}
         rows = [(cid, np.asarray(found[pos[t]], np.float16).tobytes())
                 for cid, t in items if pos[t] in found]

@@ -24,6 +24,16 @@ def quotable(answer_text: str) -> list[str]:
     return [s for s in split_sentences(answer_text or "") if not is_procedural(s)]
 
 
+def cached_vectors(texts: list[str], embedder, cache, embed_with_cache,
+                   embed_missing: bool) -> tuple[dict, int]:
+    """{position in texts: vector} from the embedding cache, the missing ones embedded too
+    with `embed_missing`; and how many were embedded. Shared with qvecs.fill."""
+    if not embed_missing:
+        return cache.lookup(texts)[1], 0
+    vecs, n = embed_with_cache(texts, embedder, cache)
+    return dict(enumerate(vecs)), n
+
+
 def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = False,
          batch: int = BATCH) -> dict:
     """Store the vectors of the sentences of chunks that have none yet, `batch` chunks at a
@@ -37,12 +47,8 @@ def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = False,
         items = [(cid, did, i, s) for _, cid, did, text in part
                  for i, s in enumerate(quotable(text))]
         texts = list(dict.fromkeys(embed_text(s) for *_, s in items))
-        if embed_missing:
-            vecs, n = embed_with_cache(texts, embedder, cache)
-            found = dict(enumerate(vecs))
-            counts["embedded"] += n
-        else:
-            _, found = cache.lookup(texts)
+        found, n = cached_vectors(texts, embedder, cache, embed_with_cache, embed_missing)
+        counts["embedded"] += n
         pos = {t: i for i, t in enumerate(texts)}
         rows = [(cid, did, i, s, np.asarray(found[pos[embed_text(s)]], np.float16).tobytes())
                 for cid, did, i, s in items if pos[embed_text(s)] in found]
