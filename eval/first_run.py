@@ -23,14 +23,13 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support import free_port  # noqa: E402
+from support import free_port, wait_healthy  # noqa: E402
 
 QUESTION = "Können hessische Kommunen HessenConnect 2.0 nutzen?"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -43,20 +42,6 @@ def timed_make(target: str, clone: Path, log: Path, env: dict) -> float:
         subprocess.run(["make", target], cwd=clone, env=env, stdout=out,
                        stderr=subprocess.STDOUT, check=True)
     return time.perf_counter() - t0
-
-
-def wait_health(url: str, proc: subprocess.Popen, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"make app ended with {proc.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} not healthy within {timeout:.0f} s")
 
 
 def first_answer(url: str) -> dict:
@@ -109,7 +94,7 @@ def main() -> int:
         proc = subprocess.Popen(["make", "app", f"PORT={port}"], cwd=clone, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=300)
         steps["app_start_s"] = time.perf_counter() - t0
         steps.update(first_answer(f"http://127.0.0.1:{port}/"))
     finally:

@@ -419,35 +419,29 @@ def main() -> None:
         result["fixed"][name] = {f.name: summary([(c, scorer.metrics(c, s)) for c in cases
                                                   if c.file == f.name]) for f in args.queries}
     held_by: dict = {}
+
+    def held_out(name: str, grid: list, shapes: bool = True) -> None:
+        """Cross-validate `grid`; keep its held-out figures per file under `name`."""
+        held, chosen = cross_validate(scorer, cases, grid, shapes=shapes)
+        held_by[name] = held
+        result["cv"][name] = {
+            "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
+                                          if c.file == f.name]) for f in args.queries},
+            "chosen": chosen}
+
     for v in variants[:2]:
         grid = [Setting(bm25=v, w_bm25=w) for w in BM25_GRID]
         if qidx is not None:
             grid = [Setting(bm25=v, w_bm25=w, w_question=q) for w in BM25_GRID
                     for q in QVEC_GRID]
-        held, chosen = cross_validate(scorer, cases, grid)
-        held_by[f"{v}+shape-weights"] = held
-        result["cv"][f"{v}+shape-weights"] = {
-            "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
-                                          if c.file == f.name]) for f in args.queries},
-            "chosen": chosen}
+        held_out(f"{v}+shape-weights", grid)
         if qidx is not None:
             # one fitted setting for all shapes: question-vector offset and BM25 weight
-            grid = [Setting(bm25=v, w_bm25=w, dense_max=True, q_offset=off)
-                    for w in BM25_GRID for off in Q_OFFSETS]
-            held, chosen = cross_validate(scorer, cases, grid, shapes=False)
-            held_by[f"{v}+qmax-cv"] = held
-            result["cv"][f"{v}+qmax-cv"] = {
-                "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
-                                              if c.file == f.name]) for f in args.queries},
-                "chosen": chosen}
+            held_out(f"{v}+qmax-cv", [Setting(bm25=v, w_bm25=w, dense_max=True, q_offset=off)
+                                      for w in BM25_GRID for off in Q_OFFSETS], shapes=False)
             # one parameter only: how much of the question's lead over the chunk counts
-            grid = [Setting(bm25=v, dense_max=True, q_share=sh) for sh in Q_SHARES]
-            held, chosen = cross_validate(scorer, cases, grid, shapes=False)
-            held_by[f"{v}+qshare-cv"] = held
-            result["cv"][f"{v}+qshare-cv"] = {
-                "per_file": {f.name: summary([(c, held[(c.file, c.q.id)]) for c in cases
-                                              if c.file == f.name]) for f in args.queries},
-                "chosen": chosen}
+            held_out(f"{v}+qshare-cv", [Setting(bm25=v, dense_max=True, q_share=sh)
+                                        for sh in Q_SHARES], shapes=False)
     per_setting = {name: {(c.file, c.q.id): scorer.metrics(c, s) for c in cases}
                    for name, s in fixed.items()}
     for name in result["cv"]:
