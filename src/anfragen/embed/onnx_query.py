@@ -143,9 +143,10 @@ class OnnxQueryEmbedder:
 
     def warm_up(self) -> None:
         """Load what the first query needs (the app calls this in the background)."""
-        self.embed_queries_uncached(["Warmlaufen"])
+        self.embed_queries(["Warmlaufen"])
 
-    def embed_queries_uncached(self, texts: list[str]) -> np.ndarray:
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        # no cache here: the engine keeps one for every embedder (pipeline.Engine.query_cache)
         if self.backend != "onnx":
             return self.embed_queries_torch(texts)
         enc = self.query_encoder()
@@ -155,7 +156,3 @@ class OnnxQueryEmbedder:
     def embed_queries_torch(self, texts: list[str]) -> np.ndarray:
         """Today's sentence-transformers path, for benchmarks and the equivalence test."""
         return self.passages.embed_queries(texts)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        # no cache here: the engine keeps one for every embedder (pipeline.Engine.query_cache)
-        return self.embed_queries_uncached(texts)
