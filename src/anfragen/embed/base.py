@@ -3,6 +3,7 @@ cache of recent query vectors the engine keeps."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +28,12 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity where the OS has one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
 
 
 def quiet_weight_loading() -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from anfragen.errors import ModelError
 
-from .base import Progress, Status
+from .base import Progress, Status, usable_cores
 
 # "onnx" (default) or "torch": the old path, for comparing and as a way out
 BACKEND_ENV = "ANFRAGEN_QUERY_BACKEND"
@@ -37,8 +37,7 @@ def query_threads() -> int:
     other); QUERY_THREADS_ENV overrides, e.g. 1 on a machine busy with other work."""
     if env := os.environ.get(QUERY_THREADS_ENV):
         return max(1, int(env))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(2, cores or 1))
+    return max(1, min(2, usable_cores()))
 
 
 class OnnxQueryEncoder:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from anfragen.chunk import ChunkerSettings, chunks_of
+from anfragen.embed.base import usable_cores
 from anfragen.embed.cache import EmbeddingCache
 from anfragen.errors import AnfragenError
 from anfragen.models import Chunk, Inquiry, SourceDoc
@@ -367,8 +368,7 @@ def read_workers(n_files: int) -> int:
         return max(0, int(env))
     if n_files < PARALLEL_MIN_FILES:
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min((cores or 1) - 1, 3))  # one core stays with the writer
+    return max(0, min(usable_cores() - 1, 3))  # one core stays with the writer
 
 
 def _read_all(files, known, sidecars, settings, report, workers: int) -> Iterator:

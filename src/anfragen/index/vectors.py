@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -99,20 +100,11 @@ class VectorStore:
         q = np.ascontiguousarray(qvecs, dtype=np.float32)
         if allowed is not None and len(allowed) == 0:
             return [[] for _ in range(len(q))]
-        params = self._params(allowed)
-        if len(q) == 1:
-            # one query: FAISS's OpenMP threads only wait for the cores ONNX Runtime's query
-            # threads still spin on right after the embedding (dense 26.9 -> 17.5 ms p50 on
-            # 2 cores, same run); one thread scans an exact index or an IVF probe set at once
-            faiss = _faiss()
-            before = faiss.omp_get_max_threads()
-            faiss.omp_set_num_threads(1)
-            try:
-                scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
-            finally:
-                faiss.omp_set_num_threads(before)
-        else:
-            scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
+        # one query: FAISS's OpenMP threads only wait for the cores ONNX Runtime's query
+        # threads still spin on right after the embedding (dense 26.9 -> 17.5 ms p50 on 2
+        # cores, same run); one thread scans an exact index or an IVF probe set at once
+        with one_faiss_thread() if len(q) == 1 else nullcontext():
+            scores, ids = self.index.search(q, min(k, self.ntotal), params=self._params(allowed))
         out = []
         for srow, irow in zip(scores, ids, strict=True):
             pairs = [(int(i), float(s)) for i, s in zip(irow, srow, strict=True) if i >= 0]
@@ -166,3 +158,14 @@ class VectorStore:
                 f"{path} enthält {store.describe()['type']}, das Manifest nennt {want}. "
                 "Neu bauen: anfragen ingest --rebuild")
         return store
+
+
+@contextmanager
+def one_faiss_thread() -> Iterator[None]:
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
