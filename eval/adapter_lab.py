@@ -452,7 +452,9 @@ def run(args) -> None:
 
     from anfragen.pipeline import Engine
 
-    torch.set_num_threads(2)
+    # with another job on the two cores, two torch threads spin: one training took 46 s
+    # instead of 7 s; one thread is steady
+    torch.set_num_threads(1)
     t0 = time.perf_counter()
     engine = Engine.open(args.index)
     devs = dev_cases(engine, args.queries, args.qcache)
