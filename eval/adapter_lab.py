@@ -11,7 +11,8 @@ the real retrieve functions, folds by document).
 
 `embed` writes every printed question of the corpus (one per "Frage N:" item, preambles
 skipped) embedded with the query prompt, with the chunk row id of its unit's first chunk;
-`run` trains and evaluates. Nothing on the index side is re-embedded.
+`run` trains and evaluates. Nothing on the index side is re-embedded. Findings:
+eval/results/retrieval-adapter-2026-12-02.md (neither variant shipped).
 """
 
 from __future__ import annotations
