@@ -127,7 +127,11 @@ def test_cache_export_writes_the_index_vectors(tmp_path, fake_index):
     # the chunks' vectors, and the printed questions' (question vectors, on by default)
     questions = eng.index.conn.execute("SELECT count(*) FROM question_vectors").fetchone()[0]
     assert questions > 0
-    assert n == eng.stats()["counts"]["vectors"] + questions
+    # and the sentences' (embedded at ingest by default), each distinct text once
+    sentences = eng.index.conn.execute("SELECT count(DISTINCT text) FROM sentences").fetchone()[0]
+    assert sentences > 0
+    assert n <= eng.stats()["counts"]["vectors"] + questions + sentences
+    assert n > eng.stats()["counts"]["vectors"] + questions
     fp = eng.index.manifest["model"]["fingerprint"]
     bundled = BundledCache(out, fp)
     assert len(bundled) == n

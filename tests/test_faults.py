@@ -291,17 +291,18 @@ class Counting(FakeEmbedder):
 
 def test_ctrl_c_at_40_embeddings_then_resume_embeds_only_the_rest(built, tmp_path,
                                                                   monkeypatch) -> None:
-    # counts chunk vectors only; question vectors are embedded after them (test_qvecs.py)
+    # counts chunk vectors only; question and sentence vectors are embedded after them
+    # (test_qvecs.py, test_sentences.py)
     monkeypatch.setenv("ANFRAGEN_QUESTION_VECTORS", "0")
     corpus, _ = built
     root = tmp_path / "index"
     first, files = Counting(stop_after=40), [corpus / f for f in FIRST + SECOND]
     cache = EmbeddingCache(first.fingerprint, user=tmp_path / "cache")  # nothing cached yet
     with pytest.raises(KeyboardInterrupt):
-        ingest(files, root, first, cache=cache)
+        ingest(files, root, first, cache=cache, sentence_vectors=False)
     assert first.embedded == 40
     again = Counting()
-    report = ingest(files, root, again, cache=cache)
+    report = ingest(files, root, again, cache=cache, sentence_vectors=False)
     assert again.embedded == report.embedded == report.vectors_total - 40
     assert report.from_cache == 40 and report.vectors_total > 40
     assert check_index(root).ok

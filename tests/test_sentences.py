@@ -67,16 +67,22 @@ def test_pointer_only_passage_names_its_target():
     assert references(cands, (9,)) == (4,)
 
 
-def test_ingest_stores_sentence_vectors_only_when_asked(tmp_path):
+def test_ingest_embeds_sentence_vectors_unless_told_not_to(tmp_path, monkeypatch):
     from support import CORPUS
 
     from anfragen.pipeline import Engine
 
+    monkeypatch.setenv("ANFRAGEN_CACHE", str(tmp_path / "cache"))  # nothing cached yet
     eng = Engine(index_dir=tmp_path / "index", model="fake")
-    report = eng.ingest([CORPUS / "hessen-seed"])
-    assert report.sentences["sentences"] == 0 and report.sentences["without_vector"] > 0
-    report = eng.ingest([CORPUS / "hessen-seed"], sentence_vectors=True)
+    report = eng.ingest([CORPUS / "hessen-seed"], sentence_vectors=False)
+    assert report.sentences["sentences"] == report.sentences["embedded"] == 0
+    assert report.sentences["without_vector"] > 0
+    seen = []
+    report = eng.ingest([CORPUS / "hessen-seed"], progress=lambda *a: seen.append(a))
     assert report.sentences["without_vector"] == 0 and report.sentences["embedded"] > 0
+    assert f"Satzvektoren: {report.sentences['sentences']} neu" in report.summary()
+    done = [a for a in seen if a[0] == "sentences"]
+    assert done and done[-1][1] == done[-1][2]  # the progress reaches its total
     pre = "hessen-seed/HE_20_hessenconnect-2-0#0-government/0"
     vecs = eng.lookup("HessenConnect").sentence_vectors([pre])[pre]
     assert any("Deutsche Telekom" in t for t in vecs)

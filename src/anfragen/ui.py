@@ -25,7 +25,8 @@ MODE_LABELS = {
     "dense": "Nur Bedeutung (semantische Suche)",
     "bm25": "Nur Stichwörter (BM25)",
 }
-PHASE_LABELS = {"read": "Dokumente werden gelesen", "embed": "Textabschnitte werden eingebettet"}
+PHASE_LABELS = {"read": "Dokumente werden gelesen", "embed": "Textabschnitte werden eingebettet",
+                "sentences": "Sätze werden eingebettet"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:<>])")
 _MARKER = re.compile(r"\[(\d+)\]")
 _SIDE_LABELS = {"askers": "Vorbemerkung der Fragestellenden",

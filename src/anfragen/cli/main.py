@@ -123,8 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="Index von Grund auf neu bauen")
     p.add_argument("--prune", action="store_true",
                    help="Dokumente entfernen, deren Dateien nicht mehr da sind")
-    p.add_argument("--sentence-vectors", action="store_true",
-                   help="fehlende Satzvektoren einbetten (Satzwahl nach Bedeutung; langsam)")
+    p.add_argument("--sentence-vectors", action=argparse.BooleanOptionalAction, default=True,
+                   help="Satzvektoren, die der mitgelieferte Cache nicht hat, einbetten (Standard; "
+                        "Umordnung und Satzwahl nach Bedeutung; etwa 9 Minuten je 10.000 neue "
+                        "Passagen auf 2 Kernen). --no-sentence-vectors: schneller, neue "
+                        "Dokumente dann nur nach Wörtern")
     p.add_argument("--wait", type=float, default=10.0, metavar="SEKUNDEN",
                    help="so lange auf ein laufendes Einlesen desselben Index warten "
                         "(Standard: 10)")

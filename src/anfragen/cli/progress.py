@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-PHASES = {"read": "Dokumente lesen", "embed": "Einbetten"}
+PHASES = {"read": "Dokumente lesen", "embed": "Einbetten",
+          "sentences": "Sätze einbetten (Passagen)"}
 
 
 class Bar:

@@ -102,6 +102,9 @@ class IngestReport:
             f"({self.embedded} eingebettet, {self.from_cache} aus dem Cache); "
             + (f"Fragenvektoren: {self.questions['questions']} neu "
                f"({self.questions['embedded']} eingebettet); " if self.questions else "")
+            + (f"Satzvektoren: {self.sentences['sentences']} neu "
+               f"({self.sentences['embedded']} eingebettet); "
+               if self.sentences.get("sentences") else "")
             + f"{self.seconds:.1f} s"
         )
 
@@ -137,7 +140,7 @@ def ingest(
     batch_chunks: int | None = None,
     checkpoint_s: float = 300.0,
     lock_wait_s: float = DEFAULT_WAIT_S,
-    sentence_vectors: bool = False,
+    sentence_vectors: bool = True,
 ) -> IngestReport:
     """Bring the index at `root` up to date with the documents under `paths`, holding the
     index's writer lock throughout (a second writer waits `lock_wait_s`, then is refused)."""
@@ -152,7 +155,7 @@ def ingest(
 
 
 def _ingest_locked(paths, root: Path, embedder, settings, rebuild, prune, progress, cache,
-                   batch_chunks, checkpoint_s, sentence_vectors=False) -> IngestReport:
+                   batch_chunks, checkpoint_s, sentence_vectors=True) -> IngestReport:
     settings = settings or ChunkerSettings()
     batch_chunks = batch_chunks or BATCH_CHUNKS
     t0 = time.perf_counter()
@@ -195,7 +198,7 @@ class IngestRun:
     progress: Progress | None
     checkpoint_s: float
     last_saved: float = field(default_factory=time.monotonic)
-    sentence_vectors: bool = False  # embed sentence vectors the cache lacks
+    sentence_vectors: bool = True  # embed sentence vectors the cache lacks
 
     def checkpoint(self, vectors: VectorStore, force: bool = False) -> None:
         if not force and time.monotonic() - self.last_saved < self.checkpoint_s:
@@ -281,7 +284,7 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
     from .sentvecs import fill
 
     report.sentences = fill(conn, run.embedder, run.cache, embed_with_cache,
-                            run.sentence_vectors, batch_chunks)
+                            run.sentence_vectors, batch_chunks, run.progress)
     report.questions = question_vectors(conn, run, batch_chunks)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal

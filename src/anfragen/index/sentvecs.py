@@ -35,15 +35,19 @@ def cached_vectors(texts: list[str], embedder, cache, embed_with_cache,
 
 
 def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = False,
-         batch: int = BATCH) -> dict:
+         batch: int = BATCH, progress=None) -> dict:
     """Store the vectors of the sentences of chunks that have none yet, `batch` chunks at a
     time; returns counts. `embed_with_cache(texts, embedder, cache)` is ingest's (passed in,
-    so this module does not import ingest back)."""
+    so this module does not import ingest back); `progress("sentences", done, total)` after
+    each batch of chunks when embedding (the slow case)."""
 
     counts = {"sentences": 0, "embedded": 0, "without_vector": 0}
     after = 0
+    total = store.count_chunks_without_sentences(conn) if progress and embed_missing else 0
+    done = 0
     while part := store.chunks_without_sentences(conn, after, batch):
         after = part[-1][0]
+        done += len(part)
         items = [(cid, did, i, s) for _, cid, did, text in part
                  for i, s in enumerate(quotable(text))]
         texts = list(dict.fromkeys(embed_text(s) for *_, s in items))
@@ -56,6 +60,8 @@ def fill(conn, embedder, cache, embed_with_cache, embed_missing: bool = False,
             store.insert_sentences(conn, rows)
         counts["sentences"] += len(rows)
         counts["without_vector"] += len(items) - len(rows)
+        if total:
+            progress("sentences", min(done, total), total)
     return counts
 
 

@@ -183,6 +183,13 @@ def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
     ).fetchall()
 
 
+def count_chunks_without_sentences(conn: sqlite3.Connection) -> int:
+    """How many chunks chunks_without_sentences would return in all."""
+    return conn.execute(
+        "SELECT count(*) FROM chunks c WHERE kind != 'preamble:askers' AND NOT EXISTS "
+        "(SELECT 1 FROM sentences s WHERE s.chunk_id = c.chunk_id)").fetchone()[0]
+
+
 def chunks_without_question_vector(conn: sqlite3.Connection, after: int = 0,
                                    limit: int = 1000) -> list[tuple[int, str, str]]:
     """(row id, question text, document title) of the first chunk with a vector of its own
