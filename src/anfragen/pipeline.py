@@ -146,7 +146,7 @@ class Engine:
     def ingest(
         self, paths: list[Path] | None = None, rebuild: bool = False, prune: bool = False,
         progress: Progress | None = None, lock_wait_s: float = DEFAULT_WAIT_S,
-        sentence_vectors: bool = False,
+        sentence_vectors: bool = True,
     ) -> IngestReport:
         self.close()
         if not paths and not DEFAULT_CORPUS.exists():
@@ -202,8 +202,11 @@ class Engine:
                            self.index.manifest["model"]["fingerprint"])
 
     def search(
-        self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None
+        self, query: str, cfg: RetrievalConfig | None = None, filters: Filters | None = None,
+        reranker=None,
     ) -> list[Hit]:
+        """The top `cfg.k` hits; `reranker` replaces the shipped reranker (rerank.py), as
+        evaluation does with the fold model of a question the reranker was fitted on."""
         cfg = cfg or RetrievalConfig()
         filters = filters or Filters()
         query = clean_query(query)
@@ -214,7 +217,7 @@ class Engine:
         qvec = self.embed_query(query) if cfg.mode in ("dense", "hybrid") else None
         idx = self.index  # one index for the whole search, even if another is published now
         with damage_named(self.index_dir):
-            ranked = search_ids(idx, query, qvec, cfg, filters)
+            ranked = search_ids(idx, query, qvec, cfg, filters, reranker)
             cosines = self.cosines([r.id for r in ranked], qvec, idx) if qvec is not None \
                 else [None] * len(ranked)
             return self.hits_for(ranked, cosines, idx)

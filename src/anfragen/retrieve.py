@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from anfragen import rerank as rr
 from anfragen.index import store
 from anfragen.index.analyze import COMPOUND_ANALYZER
 from anfragen.index.directory import Index
@@ -80,6 +81,9 @@ class RetrievalConfig:
     question_vectors: bool = True
     question_share: float = 0.75
     preamble_factor: float = 0.95  # see demote_preambles
+    # The top passages of the fused ranking reordered by the learned reranker (rerank.py;
+    # hybrid mode only, where rerank.json exists and fits the index's embedding model)
+    rerank: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,18 +121,34 @@ def rrf(
 
 
 def search_ids(
-    index: Index, query: str, qvec: np.ndarray | None, cfg: RetrievalConfig, filters: Filters
+    index: Index, query: str, qvec: np.ndarray | None, cfg: RetrievalConfig, filters: Filters,
+    reranker=None,
 ) -> list[Ranked]:
-    """Ranked chunk row ids for one query."""
+    """Ranked chunk row ids for one query; `reranker` (rerank.Reranker) instead of the
+    shipped one, as evaluation does for questions the reranker was fitted on."""
+    ranked, sig = candidates(index, query, qvec, cfg, filters)
+    model = reranker if reranker is not None else default_reranker(index, cfg)
+    if sig is not None and cfg.rerank and model is not None and not drucksachen_in(query):
+        ranked = rr.rerank(index.conn, chunk_count(index), sig, ranked, model, cfg.rrf_k)
+    return ranked[: cfg.k]
+
+
+def candidates(index: Index, query: str, qvec: np.ndarray | None, cfg: RetrievalConfig,
+               filters: Filters) -> tuple[list[Ranked], rr.Signals | None]:
+    """The fused ranking before reranking (all of it, not cut to k) and, in hybrid mode, the
+    signals the reranker reads beside it."""
     if cfg.mode not in MODES:
         raise QueryError(f"Unbekannter Modus {cfg.mode!r}; erlaubt: {', '.join(MODES)}.")
     where, params = filters.sql()
     allowed = store.filtered_ids(index.conn, where, params) if where else None
     depth = max(cfg.depth, cfg.k)
     rankings: dict[str, list[tuple[int, float]]] = {}
+    legs: tuple[list, list] = ([], [])
     if cfg.mode in ("dense", "hybrid"):
         share = cfg.question_share if cfg.question_vectors else 0.0
-        rankings["dense"] = dense_ranking(index, qvec, depth, allowed, share)
+        legs = dense_legs(index, qvec, depth, allowed)
+        rankings["dense"] = lift(legs[0], legs[1], share, depth) if share > 0 and legs[1] \
+            else legs[0]
     if cfg.mode in ("bm25", "hybrid"):
         rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params,
                                              compounds=splits_compounds(index))
@@ -141,7 +161,34 @@ def search_ids(
     ranked = demote_preambles(index, ranked, cfg.preamble_factor)
     if cfg.id_boost:
         ranked = boost_identifiers(index, query, ranked, allowed)
-    return ranked[: cfg.k]
+    sig = rr.Signals(query, qvec, dict(legs[0]), dict(legs[1]), rankings["bm25"]) \
+        if cfg.mode == "hybrid" else None
+    return ranked, sig
+
+
+def default_reranker(index: Index, cfg: RetrievalConfig):
+    """The shipped reranker where rerank.json exists and was fitted with this index's
+    embedding model; None otherwise (the fused order stays)."""
+    if cfg.mode != "hybrid" or not cfg.rerank:
+        return None
+    models = rr.load()
+    fp = (index.manifest.get("model") or {}).get("fingerprint", "")
+    return models.final if models is not None and models.fits(fp) else None
+
+
+def chunk_count(index: Index) -> int:
+    counts = index.manifest.get("counts") or {}
+    return int(counts.get("chunks") or index.counts()["chunks"])
+
+
+def dense_legs(index: Index, qvec: np.ndarray, depth: int, allowed: Sequence[int] | None
+               ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Top `depth` (chunk id, cosine) of the chunk vectors and of the printed-question
+    vectors (empty where the index holds none)."""
+    ranking = index.vectors.search(qvec[None, :], depth, allowed)[0]
+    qstore = index.question_vectors()
+    questions = qstore.search(qvec[None, :], depth, allowed)[0] if qstore.ntotal else []
+    return ranking, questions
 
 
 def dense_ranking(index: Index, qvec: np.ndarray, depth: int, allowed: Sequence[int] | None,

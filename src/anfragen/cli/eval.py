@@ -1,4 +1,4 @@
-"""`anfragen eval`: run, compare, check, calibrate, export, baseline.
+"""`anfragen eval`: run, compare, check, calibrate, fit-rerank, export, baseline.
 
 Arguments are parsed and results printed here; the work is done in ``anfragen.evaluation``.
 """
@@ -13,7 +13,7 @@ from anfragen.evaluation.metrics import evaluate_config, load_queries, write_tre
 
 from .progress import Bar
 
-ACTIONS = ("run", "compare", "check", "calibrate", "export", "baseline")
+ACTIONS = ("run", "compare", "check", "calibrate", "fit-rerank", "export", "baseline")
 
 
 def add_eval_parser(sub, common) -> None:
@@ -21,7 +21,8 @@ def add_eval_parser(sub, common) -> None:
     p.add_argument("action", nargs="?", default="run", choices=ACTIONS,
                    help="run: Fragensatz auswerten (Standard); compare: Konfigurationen "
                         "nebeneinander; check: gegen eval/expected.json prüfen; calibrate: "
-                        "Enthaltungsschwelle bestimmen; export: BEIR-Export; baseline: Index "
+                        "Enthaltungsschwelle bestimmen; fit-rerank: Umordnungsmodell anpassen "
+                        "(Kreuzvalidierung nach Dokumenten); export: BEIR-Export; baseline: Index "
                         "mit festen 1000-Zeichen-Chunks bauen")
     p.add_argument("--queries", type=Path, default=Path("eval/datasets/dev/queries.jsonl"),
                    help="Fragensatz (JSON Lines nach DESIGN.md)")
@@ -41,13 +42,15 @@ def add_eval_parser(sub, common) -> None:
     p.add_argument("--out", type=Path, default=None,
                    help="compare: Berichtsordner (eval/results); export: BEIR-Ordner "
                         "(eval/beir/<Name des Fragensatzes>)")
-    p.add_argument("--write", action="store_true", help="calibrate: Schwelle speichern")
+    p.add_argument("--write", action="store_true",
+                   help="calibrate: Schwelle speichern; fit-rerank: rerank.json schreiben")
 
 
 def cmd_eval(args, engine_for) -> int:
     """`engine_for(args)` opens the engine named by --index/--model (cli.main.open_engine)."""
     handlers = {"run": cmd_run, "compare": cmd_compare, "check": cmd_check,
-                "calibrate": cmd_calibrate, "export": cmd_export, "baseline": cmd_baseline}
+                "calibrate": cmd_calibrate, "fit-rerank": cmd_fit_rerank, "export": cmd_export,
+                "baseline": cmd_baseline}
     return handlers[args.action](args, engine_for)
 
 
@@ -115,6 +118,19 @@ def cmd_calibrate(args, engine_for) -> int:
           f"({result.n} Fragen)")
     if result.written:
         print(f"geschrieben: {result.written}")
+    return 0
+
+
+def cmd_fit_rerank(args, engine_for) -> int:
+    """The reranker on all files given (comma-separated), figures held out by document."""
+    from anfragen.evaluation.rerank_fit import fit_rerank
+
+    files = [Path(p) for p in str(args.queries).split(",") if p]
+    if missing := [str(f) for f in files if not f.is_file()]:
+        print(f"Fragensatz nicht gefunden: {', '.join(missing)} (--queries A.jsonl,B.jsonl)",
+              file=sys.stderr)
+        return 2
+    fit_rerank(engine_for(args), files, args.write)
     return 0
 
 

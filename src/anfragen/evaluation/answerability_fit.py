@@ -58,9 +58,14 @@ class QueryRows:
 def collect(engine, queries: Sequence[Query], file: str, mode: str = "hybrid") -> list[QueryRows]:
     from anfragen.retrieve import RetrievalConfig
 
+    from .metrics import held_out_rerankers
+
+    rerankers = held_out_rerankers(engine)
     out = []
     for q in queries:
-        hits = engine.search(q.text, RetrievalConfig(mode=mode, k=10))
+        # ranked as `anfragen eval` ranks it: by the reranker's fold model that did not see it
+        rer = rerankers.for_query(q.text) if rerankers is not None else None
+        hits = engine.search(q.text, RetrievalConfig(mode=mode, k=10), reranker=rer)
         lookup = engine.lookup(q.text, mode != "bm25")
         rows = passage_features(query_terms(q.text, lookup.term_rows, lookup.n_chunks), hits)
         feats = question_features(rows) or dict.fromkeys(QUESTION_FEATURES, 0.0)
@@ -194,11 +199,11 @@ def fit_all(rows: Sequence[QueryRows], files: Sequence[str], command: str) -> di
                  "n_answerable": sum(r.query.answerable for r in rows),
                  "folds": N_FOLDS,
                  "grouping": "documents (unanswerable: top-retrieved document)",
-                 "date": time.strftime("%Y-%m-%d"), "commit": _commit(), "command": command},
+                 "date": time.strftime("%Y-%m-%d"), "commit": git_commit(), "command": command},
     }
 
 
-def _commit() -> str:
+def git_commit() -> str:
     import subprocess
 
     try:

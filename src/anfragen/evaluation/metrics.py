@@ -122,13 +122,15 @@ def units_of_hits(hits) -> tuple[list[str], list[str]]:
 
 
 def run_query(engine, q: Query, cfg, answer_settings=None,
-              models=None) -> tuple[QueryResult, list]:
-    """One query through search and answer; a question the answerability model was fitted
-    on is judged by the fold model that did not see it (`models`: answerability.Models)."""
+              models=None, rerankers=None) -> tuple[QueryResult, list]:
+    """One query through search and answer; a question the answerability model or the
+    reranker was fitted on is judged and ranked by the fold model that did not see it
+    (`models`: answerability.Models, `rerankers`: rerank.Rerankers)."""
     from anfragen.answer.extractive import answer_from_hits
 
     t0 = time.perf_counter()
-    hits = engine.search(q.text, cfg)
+    reranker = rerankers.for_query(q.text) if rerankers is not None else None
+    hits = engine.search(q.text, cfg, reranker=reranker)
     model = models.for_query(q.text) if models is not None else None
     ans = answer_from_hits(q.text, hits, answer_settings,
                            lookup=engine.lookup(q.text, cfg.mode != "bm25"), model=model)
@@ -227,11 +229,12 @@ def evaluate_engine(engine, queries: list[Query], cfg, answer_settings=None, pro
     models = load_models()
     if models is not None and not models.fits(engine.index.manifest["model"]["fingerprint"]):
         models = None  # fitted with another embedding model: the cosine threshold decides
+    rerankers = held_out_rerankers(engine)
     qmap = {q.id: q for q in queries}
     results, runs = [], {}
     engine.search(queries[0].text, cfg) if queries else None  # warm-up: model load, caches
     for i, q in enumerate(queries):
-        res, hits = run_query(engine, q, cfg, answer_settings, models)
+        res, hits = run_query(engine, q, cfg, answer_settings, models, rerankers)
         results.append(res)
         runs[q.id] = hits
         if progress:
@@ -245,6 +248,16 @@ def evaluate_engine(engine, queries: list[Query], cfg, answer_settings=None, pro
                                    "evidence_hits": r.evidence_hits[:10]} for r in results],
     }
     return report, runs
+
+
+def held_out_rerankers(engine):
+    """The rerankers (rerank.py) with their fold models, where they fit the index's
+    embedding model; None otherwise (search then uses no reranker or the shipped one)."""
+    from anfragen import rerank
+
+    models = rerank.load()
+    fp = engine.index.manifest["model"]["fingerprint"]
+    return models if models is not None and models.fits(fp) else None
 
 
 def write_trec(runs: dict, path: Path, tag: str) -> None:
