@@ -44,7 +44,7 @@ def held_out(rows, fold, chunks, l2: float, drop: tuple[str, ...] = ()) -> list[
                 for r in rows]
     models = [rf.train([r for r, f in zip(rows, fold, strict=True) if f != k], l2)
               for k in range(rf.N_FOLDS)]
-    return [rf.query_metrics(None, r, rf.reordered(r, models[f]), chunks)
+    return [rf.query_metrics(r, rf.reordered(r, models[f]), chunks)
             for r, f in zip(rows, fold, strict=True)]
 
 
@@ -77,7 +77,7 @@ def main() -> None:
     fold = rf.folds(rows30)
     chunks = store.get_chunks(engine.index.conn,
                               sorted({i for r in rows30 for i in r.ids}))
-    base = [rf.query_metrics(None, r, list(r.ids), chunks) for r in rows30]
+    base = [rf.query_metrics(r, list(r.ids), chunks) for r in rows30]
     grid = {(k, l2): held_out(by_depth[k], fold, chunks, l2) for k in DEPTHS for l2 in L2S}
     # the CV choice: for each fold, the setting best on the other folds' held-out figures
     chosen, cv = [], [None] * len(rows30)

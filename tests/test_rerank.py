@@ -11,6 +11,7 @@ import pytest
 from anfragen import rerank as rr
 from anfragen.evaluation import rerank_fit
 from anfragen.evaluation.metrics import Query
+from anfragen.index.analyze import query_key
 from anfragen.retrieve import Filters, RetrievalConfig, candidates, chunk_count, search_ids
 
 
@@ -138,7 +139,7 @@ def test_models_round_trip_and_fold_models_judge_their_questions(tmp_path):
     a, b = model_on("coverage"), model_on("length")
     path = tmp_path / "rerank.json"
     path.write_text(json.dumps({"model": a.to_dict(), "folds": [b.to_dict()],
-                                "fold_of": {rr.query_key("Eine Frage?"): 0},
+                                "fold_of": {query_key("Eine Frage?"): 0},
                                 "data": {"model_fingerprint": "fp"}}))
     models = rr.load(path)
     assert models.for_query("eine   Frage") is models.folds[0]

@@ -28,7 +28,14 @@ from .feedback import FILE_NAME as FEEDBACK_FILE
 from .feedback import FeedbackStore
 from .models import Answer, Hit
 from .read import normalise_query
-from .retrieve import Filters, RetrievalConfig, clean_query, drucksachen_in, search_ids
+from .retrieve import (
+    Filters,
+    RetrievalConfig,
+    chunk_count,
+    clean_query,
+    drucksachen_in,
+    search_ids,
+)
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_CORPUS = paths.bundled("corpus")  # the checkout's data/corpus or the wheel's copy
@@ -194,10 +201,8 @@ class Engine:
     def lookup(self, query: str, embed: bool = True) -> IndexLookup:
         """The index access the answer stage needs for `query` (see lookup.py); its vector is
         the one search just computed, or none in BM25-only use (embed=False)."""
-        counts = self.index.manifest.get("counts") or {}
-        n = counts.get("chunks") or self.index.counts()["chunks"]
         q = clean_query(query)
-        return IndexLookup(self.index.conn, int(n),
+        return IndexLookup(self.index.conn, chunk_count(self.index),
                            (lambda: self.embed_query(q)) if embed else (lambda: None),
                            self.index.manifest["model"]["fingerprint"])
 

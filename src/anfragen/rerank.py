@@ -18,17 +18,16 @@ see it (`Rerankers.for_query`), so `anfragen eval` reports held-out figures.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from anfragen.index import store
-from anfragen.index.analyze import analyze, tokens
+from anfragen.index.analyze import analyze, query_key
 
 MODEL_FILE = Path(__file__).with_name("rerank.json")
 
@@ -93,11 +92,6 @@ class Rerankers:
         return not self.fingerprint or not fingerprint or fingerprint == self.fingerprint
 
 
-def query_key(query: str) -> str:
-    """The same key as the answerability model's fold map (tokens, blake2b)."""
-    return hashlib.blake2b(" ".join(tokens(query)).encode(), digest_size=8).hexdigest()
-
-
 @lru_cache(maxsize=4)
 def load(path: Path = MODEL_FILE) -> Rerankers | None:
     """The fitted rerankers, or None when rerank.json is missing (fusion order stays)."""
@@ -107,6 +101,13 @@ def load(path: Path = MODEL_FILE) -> Rerankers | None:
     return Rerankers(Reranker.from_dict(d["model"]),
                      tuple(Reranker.from_dict(f) for f in d.get("folds", [])),
                      dict(d.get("fold_of", {})), d.get("data", {}).get("model_fingerprint", ""))
+
+
+def fitting(fingerprint: str) -> Rerankers | None:
+    """The rerankers where rerank.json exists and was fitted with the embedding model of
+    `fingerprint`; None otherwise (the fused order stays)."""
+    models = load()
+    return models if models is not None and models.fits(fingerprint) else None
 
 
 def _inv(rank: int | None) -> float:
@@ -160,8 +161,6 @@ def rerank(conn, n_chunks: int, sig: Signals, ranked: list, model: Reranker,
            rrf_k: int) -> list:
     """`ranked` with its top `model.depth` reordered by the model's score (ties: fused
     order); each reordered entry carries its score as scores["rerank"]."""
-    from dataclasses import replace
-
     top = ranked[: model.depth]
     if len(top) < 2:
         return ranked

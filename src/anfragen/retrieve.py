@@ -147,8 +147,7 @@ def candidates(index: Index, query: str, qvec: np.ndarray | None, cfg: Retrieval
     if cfg.mode in ("dense", "hybrid"):
         share = cfg.question_share if cfg.question_vectors else 0.0
         legs = dense_legs(index, qvec, depth, allowed)
-        rankings["dense"] = lift(legs[0], legs[1], share, depth) if share > 0 and legs[1] \
-            else legs[0]
+        rankings["dense"] = dense_leg(*legs, share, depth)
     if cfg.mode in ("bm25", "hybrid"):
         rankings["bm25"] = store.bm25_search(index.conn, query, depth, where, params,
                                              compounds=splits_compounds(index))
@@ -171,9 +170,8 @@ def default_reranker(index: Index, cfg: RetrievalConfig):
     embedding model; None otherwise (the fused order stays)."""
     if cfg.mode != "hybrid" or not cfg.rerank:
         return None
-    models = rr.load()
-    fp = (index.manifest.get("model") or {}).get("fingerprint", "")
-    return models.final if models is not None and models.fits(fp) else None
+    models = rr.fitting((index.manifest.get("model") or {}).get("fingerprint", ""))
+    return models.final if models is not None else None
 
 
 def chunk_count(index: Index) -> int:
@@ -196,14 +194,16 @@ def dense_ranking(index: Index, qvec: np.ndarray, depth: int, allowed: Sequence[
     """Top `depth` (chunk id, score) of the dense leg: the chunk's cosine, lifted by
     `question_share` of its printed question's lead where the index holds question vectors
     (an index without them, or a share of 0, searches the chunk vectors alone)."""
-    ranking = index.vectors.search(qvec[None, :], depth, allowed)[0]
     if question_share <= 0.0:
-        return ranking
-    qstore = index.question_vectors()
-    if qstore.ntotal == 0:
-        return ranking
-    return lift(ranking, qstore.search(qvec[None, :], depth, allowed)[0], question_share,
-                depth)
+        return index.vectors.search(qvec[None, :], depth, allowed)[0]
+    return dense_leg(*dense_legs(index, qvec, depth, allowed), question_share, depth)
+
+
+def dense_leg(chunks: list[tuple[int, float]], questions: list[tuple[int, float]],
+              share: float, depth: int) -> list[tuple[int, float]]:
+    """The chunk cosines lifted by `share` of their printed question's lead (lift); the chunk
+    cosines alone at share 0 or where no question vector was found."""
+    return lift(chunks, questions, share, depth) if share > 0 and questions else chunks
 
 
 def lift(chunks: list[tuple[int, float]], questions: list[tuple[int, float]], share: float,

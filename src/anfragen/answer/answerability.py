@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anfragen.index.analyze import STOPWORDS, analyze, tokens
+from anfragen.index.analyze import STOPWORDS, analyze, query_key
 from anfragen.models import Hit
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
@@ -391,12 +391,6 @@ class Models:
     def for_query(self, query: str) -> Model:
         i = self.fold_of.get(query_key(query))
         return self.folds[i] if i is not None and i < len(self.folds) else self.final
-
-
-def query_key(query: str) -> str:
-    import hashlib
-
-    return hashlib.blake2b(" ".join(tokens(query)).encode(), digest_size=8).hexdigest()
 
 
 def load_models(path: Path = MODEL_FILE) -> Models | None:

@@ -255,9 +255,7 @@ def held_out_rerankers(engine):
     embedding model; None otherwise (search then uses no reranker or the shipped one)."""
     from anfragen import rerank
 
-    models = rerank.load()
-    fp = engine.index.manifest["model"]["fingerprint"]
-    return models if models is not None and models.fits(fp) else None
+    return rerank.fitting(engine.index.manifest["model"]["fingerprint"])
 
 
 def write_trec(runs: dict, path: Path, tag: str) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 from anfragen import rerank as rr
 from anfragen.index import store
+from anfragen.index.analyze import query_key
 from anfragen.retrieve import (
     Filters,
     RetrievalConfig,
@@ -121,7 +122,7 @@ def reordered(r: QueryCands, model: rr.Reranker | None) -> list[int]:
     return [r.ids[i] for i in sorted(range(k), key=lambda i: (-s[i], i))] + list(r.ids[k:])
 
 
-def folds(rows: Sequence[QueryCands], seed: int = 0) -> list[int]:
+def folds(rows: Sequence[QueryCands]) -> list[int]:
     from sklearn.model_selection import GroupKFold
 
     fold_of = [0] * len(rows)
@@ -132,7 +133,7 @@ def folds(rows: Sequence[QueryCands], seed: int = 0) -> list[int]:
     return fold_of
 
 
-def query_metrics(conn, r: QueryCands, ids: list[int], chunks: dict) -> dict:
+def query_metrics(r: QueryCands, ids: list[int], chunks: dict) -> dict:
     """Unit R@10 and MRR@10 and evidence S@5, as `anfragen eval` counts them."""
     units: list[str] = []
     for i in ids:
@@ -183,10 +184,9 @@ def fit_all(engine, rows: Sequence[QueryCands], files: Sequence[str], command: s
     fold_of = folds(rows)
     models = [train([r for r, f in zip(rows, fold_of, strict=True) if f != k])
               for k in range(N_FOLDS)]
-    conn = engine.index.conn
-    chunks = store.get_chunks(conn, sorted({i for r in rows for i in r.ids}))
-    base = [query_metrics(conn, r, list(r.ids), chunks) for r in rows]
-    held = [query_metrics(conn, r, reordered(r, models[f]), chunks)
+    chunks = store.get_chunks(engine.index.conn, sorted({i for r in rows for i in r.ids}))
+    base = [query_metrics(r, list(r.ids), chunks) for r in rows]
+    held = [query_metrics(r, reordered(r, models[f]), chunks)
             for r, f in zip(rows, fold_of, strict=True)]
     figures = {}
     for name in files:
@@ -200,7 +200,7 @@ def fit_all(engine, rows: Sequence[QueryCands], files: Sequence[str], command: s
     return {
         "model": final.to_dict(),
         "folds": [m.to_dict() for m in models],
-        "fold_of": {rr.query_key(r.query.text): f for r, f in zip(rows, fold_of, strict=True)},
+        "fold_of": {query_key(r.query.text): f for r, f in zip(rows, fold_of, strict=True)},
         "cross_validated": figures,
         "data": {"files": list(files), "n": len(rows),
                  "n_with_positive": sum(bool(r.positive.any()) for r in rows),

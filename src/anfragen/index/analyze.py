@@ -45,6 +45,14 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
+def query_key(query: str) -> str:
+    """A question's key in the fitted models' fold maps (answerability.json, rerank.json):
+    its tokens, so spacing and case do not matter."""
+    import hashlib
+
+    return hashlib.blake2b(" ".join(tokens(query)).encode(), digest_size=8).hexdigest()
+
+
 def analyze(text: str) -> list[str]:
     """Lower-case tokens without stopwords, Snowball-stemmed (numbers kept as printed)."""
     toks = [t for t in tokens(text) if t not in STOPWORDS]

@@ -172,22 +172,25 @@ def insert_sentences(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?,?,?,?,?)", rows)
 
 
+# quotable chunks (not the askers' preamble) none of whose sentences has a vector yet
+_WITHOUT_SENTENCES = ("kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s "
+                      "WHERE s.chunk_id = c.chunk_id)")
+
+
 def chunks_without_sentences(conn: sqlite3.Connection, after: int = 0,
                              limit: int = 1000) -> list[tuple[int, str, str, str]]:
     """(row id, chunk_id, doc_id, answer_text) of quotable chunks after row id `after` whose
     sentences have no vectors, `limit` at a time (memory stays flat)."""
     return conn.execute(
         "SELECT id, chunk_id, doc_id, answer_text FROM chunks c WHERE id > ? AND "
-        "kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s WHERE "
-        "s.chunk_id = c.chunk_id) ORDER BY id LIMIT ?", (after, limit)
+        f"{_WITHOUT_SENTENCES} ORDER BY id LIMIT ?", (after, limit)
     ).fetchall()
 
 
 def count_chunks_without_sentences(conn: sqlite3.Connection) -> int:
     """How many chunks chunks_without_sentences would return in all."""
     return conn.execute(
-        "SELECT count(*) FROM chunks c WHERE kind != 'preamble:askers' AND NOT EXISTS "
-        "(SELECT 1 FROM sentences s WHERE s.chunk_id = c.chunk_id)").fetchone()[0]
+        f"SELECT count(*) FROM chunks c WHERE {_WITHOUT_SENTENCES}").fetchone()[0]
 
 
 def chunks_without_question_vector(conn: sqlite3.Connection, after: int = 0,
