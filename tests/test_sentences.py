@@ -88,3 +88,70 @@ def test_ingest_embeds_sentence_vectors_unless_told_not_to(tmp_path, monkeypatch
     assert any("Deutsche Telekom" in t for t in vecs)
     assert all("vorangestellt" not in t for t in vecs)  # procedural: never quoted, no vector
     eng.close()
+
+
+def test_parenthesis_holds_its_colon_and_full_stops():
+    # the DRSF answer was quoted as "Hiervon haben bisher (Stand:" before
+    s = split_sentences("Hiervon haben bisher (Stand: 29. April 2025) rund 83 Prozent einen "
+                        "Antrag eingereicht. Das Verfahren läuft. Die Anschaffung (Antragshöhe: "
+                        "1,4 Millionen Euro) wurde beantragt.")
+    assert s == ["Hiervon haben bisher (Stand: 29. April 2025) rund 83 Prozent einen Antrag "
+                 "eingereicht.", "Das Verfahren läuft.",
+                 "Die Anschaffung (Antragshöhe: 1,4 Millionen Euro) wurde beantragt."]
+    # a "(" never closed (table debris) does not swallow the sentences after it
+    assert split_sentences("Heime (ohne Ferienheime: 5 3 2. Weiter geht es. Und so.") == [
+        "Heime (ohne Ferienheime:", "5 3 2. Weiter geht es.", "Und so."]
+
+
+def test_a_restated_question_never_leads():
+    text = ("d) Wurden die Projektträger über die Überprüfung informiert? "
+            "Eine Information der Projektträger findet nicht statt.")
+    q = np.array([1.0, 0.0], np.float32)
+    vecs = {embed_text("d) Wurden die Projektträger über die Überprüfung informiert?"):
+            np.array([1.0, 0.0], np.float16),
+            embed_text("Eine Information der Projektträger findet nicht statt."):
+            np.array([0.8, 0.6], np.float16)}
+    picked = select(candidates({"projekttrag"}, text, vecs, q), 3, 600, 0)
+    assert picked[0].text == "Eine Information der Projektträger findet nicht statt."
+    # only a question to quote: it is quoted rather than nothing
+    assert select(candidates(set(), "Wurde informiert?", None, None), 3, 600, 0)[0].text == \
+        "Wurde informiert?"
+
+
+def test_an_index_split_otherwise_gets_its_sentences_again(tmp_path):
+    import json
+
+    from support import copy_corpus
+
+    from anfragen.embed.cache import EmbeddingCache
+    from anfragen.embed.fake import FakeEmbedder
+    from anfragen.index import store
+    from anfragen.index.ingest import ingest
+    from anfragen.index.sentences import SPLIT_VERSION
+
+    corpus = copy_corpus(tmp_path / "corpus", ("hessen-seed",))
+    root, emb = tmp_path / "index", FakeEmbedder()
+    cache = EmbeddingCache(emb.fingerprint, user=tmp_path / "cache")
+    ingest([corpus], root, emb, cache=cache)
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sentence_split"] == SPLIT_VERSION
+    conn = store.connect(root / "anfragen.sqlite")
+    stored = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    # as an index from before the split rule: a fragment ending inside a parenthesis,
+    # no sentence_split in the manifest
+    with conn:
+        conn.execute("UPDATE sentences SET text = 'Bisher (Stand:' WHERE rowid = "
+                     "(SELECT min(rowid) FROM sentences)")
+    conn.close()
+    del manifest["sentence_split"]
+    (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = ingest([corpus], root, emb, cache=cache)
+    assert report.unchanged > 0 and report.sentences["resplit"] == stored
+    assert "neu geteilt" in report.summary()
+    conn = store.connect(root / "anfragen.sqlite")
+    assert conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == stored
+    assert conn.execute("SELECT count(*) FROM sentences WHERE text = 'Bisher (Stand:'"
+                        ).fetchone()[0] == 0
+    conn.close()
+    # the next ingest finds the current split and leaves the sentences alone
+    assert "resplit" not in ingest([corpus], root, emb, cache=cache).sentences

@@ -60,6 +60,7 @@ from .directory import (
     write_checkpoint,
 )
 from .lock import DEFAULT_WAIT_S, describe, writer_lock
+from .sentences import SPLIT_VERSION
 from .vectors import VectorStore
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -103,7 +104,9 @@ class IngestReport:
             + (f"Fragenvektoren: {self.questions['questions']} neu "
                f"({self.questions['embedded']} eingebettet); " if self.questions else "")
             + (f"Satzvektoren: {self.sentences['sentences']} neu "
-               f"({self.sentences['embedded']} eingebettet); "
+               f"({self.sentences['embedded']} eingebettet"
+               + (f", neu geteilt: {self.sentences['resplit']} alte ersetzt"
+                  if self.sentences.get("resplit") else "") + "); "
                if self.sentences.get("sentences") else "")
             + f"{self.seconds:.1f} s"
         )
@@ -218,6 +221,7 @@ def publish(work: Path, root: Path, embedder, settings, n_vectors: int,
     conn = store.connect(work / DB_NAME)
     store.refresh_term_rows(conn)
     manifest["corpus_fingerprint"] = corpus_fingerprint(conn)
+    manifest["sentence_split"] = SPLIT_VERSION
     manifest.update(extra or {})
     manifest["counts"] = {**Index(work, conn, VectorStore(embedder.dim), manifest).counts(),
                           "vectors": n_vectors}
@@ -283,14 +287,29 @@ def _ingest_into(run: IngestRun, paths, settings, prune, batch_chunks, resumed):
         report.removed = _prune(conn, vectors)
     from .sentvecs import fill
 
+    resplit = resplit_sentences(conn, run.work)
     report.sentences = fill(conn, run.embedder, run.cache, embed_with_cache,
                             run.sentence_vectors, batch_chunks, run.progress)
+    if resplit:
+        report.sentences["resplit"] = resplit
     report.questions = question_vectors(conn, run, batch_chunks)
     report.chunks_total = _count(conn, "chunks")
     report.vectors_total = vectors.ntotal
     run.checkpoint(vectors, force=True)
     conn.close()
     return report, vectors
+
+
+def resplit_sentences(conn, work: Path) -> int:
+    """Drop the stored sentences when the index split them otherwise than sentences.py does
+    now (manifest "sentence_split"; none recorded: version 1), so that fill() stores them
+    anew, from the embedding cache where it has them; returns how many were dropped."""
+    mpath = work / MANIFEST_NAME
+    built = read_manifest(work).get("sentence_split", 1) if mpath.is_file() else SPLIT_VERSION
+    if built == SPLIT_VERSION:
+        return 0
+    with conn:
+        return store.clear_sentences(conn)
 
 
 def question_vectors(conn, run: IngestRun, batch_chunks: int) -> dict:

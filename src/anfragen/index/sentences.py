@@ -59,8 +59,16 @@ _POINTER_WORDS = frozenset({"ubrig", "darub", "hinaus", "zud", "weit", "insoweit
                             "dies", "bezug", "hinsicht", "dabei"})
 
 
+# Stored with the index (manifest "sentence_split"): an index whose sentences were split
+# otherwise gets them again at the next ingest, or their stored vectors would not match the
+# sentences quoted. 1: before parentheses held their boundaries.
+SPLIT_VERSION = 2
+PAREN_REACH = 120  # a parenthesis closed within this many characters holds its boundaries
+
+
 def split_sentences(text: str) -> list[str]:
-    """German sentence split that survives "Nr. 5", "z. B.", "1. Januar" and tables."""
+    """German sentence split that survives "Nr. 5", "z. B.", "1. Januar", tables and
+    parentheses: "(Stand: 29. April 2025)" stays inside its sentence."""
     out: list[str] = []
     for para in text.split("\n"):
         start = 0
@@ -68,10 +76,24 @@ def split_sentences(text: str) -> list[str]:
             before = para[start : m.start()].rsplit(" ", 1)[-1].lower().lstrip("(„\"")
             if para[m.start()] == "." and (before in _ABBREV or re.fullmatch(r"\d{1,2}", before)):
                 continue  # abbreviation or ordinal ("1. Januar"), not a sentence end
+            if inside_parenthesis(para, start, m.start(), m.end()):
+                continue
             out.append(para[start : m.start() + 1].strip())
             start = m.end()
         out.append(para[start:].strip())
     return [s for s in out if s]
+
+
+def inside_parenthesis(para: str, start: int, at: int, after: int) -> bool:
+    """Is the boundary at `at` inside a parenthesis opened in this sentence and closed soon
+    after it ("(Stand: 31. Juli 2025)", "(Antragshöhe: 1,4 Millionen Euro)")? A "(" never
+    closed (a table's debris) does not hold the split."""
+    head = para[start:at]
+    if head.count("(") <= head.count(")"):
+        return False
+    tail = para[after : after + PAREN_REACH]
+    close, reopen = tail.find(")"), tail.find("(")
+    return close >= 0 and (reopen < 0 or close < reopen)
 
 
 def embed_text(sentence: str) -> str:
@@ -240,7 +262,10 @@ def select(cands: list[Candidate], max_sentences: int, max_chars: int,
     quotable = [c for c in cands if not (c.reference and c.reference.only)]
     if not quotable:
         return []
-    best = max(quotable, key=lambda c: (c.score, -c.index))
+    # a sentence ending in "?" restates the printed question ("d) Wurden die Projektträger
+    # informiert ...?"): quoted after the answer, never instead of it
+    answers = [c for c in quotable if not c.text.rstrip().endswith("?")] or quotable
+    best = max(answers, key=lambda c: (c.score, -c.index))
     if sum(len(c.text) for c in quotable) <= whole_below:
         chosen = quotable
     else:

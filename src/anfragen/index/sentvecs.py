@@ -4,10 +4,9 @@ Embedding sentences at query time would cost about 14 ms per sentence on 2 CPU c
 (measured: one query 17 ms, four sentences 67 ms, eight 113 ms), far beyond the answer
 stage's budget, so every quotable sentence is embedded once, at ingest, and stored beside
 its chunk (table `sentences`). Vectors come from the embedding cache (bundled shards, then
-the user's cache); missing ones are embedded only when asked for (`anfragen ingest
---sentence-vectors`: about 86,500 distinct sentences for the bundled corpus, some 20 minutes
-on 2 idle cores), because a first `make app` must stay within a minute. Sentences without a
-vector are chosen by their words alone.
+the user's cache), so a fresh build of the bundled corpus embeds none; a new document's
+sentences are embedded at ingest (about 18 ms a sentence on 2 cores) unless `anfragen ingest
+--no-sentence-vectors` skips them. Sentences without a vector are chosen by their words alone.
 """
 
 from __future__ import annotations

@@ -172,6 +172,11 @@ def insert_sentences(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?,?,?,?,?)", rows)
 
 
+def clear_sentences(conn: sqlite3.Connection) -> int:
+    """Drop every stored sentence (their split changed); caller holds the transaction."""
+    return conn.execute("DELETE FROM sentences").rowcount
+
+
 # quotable chunks (not the askers' preamble) none of whose sentences has a vector yet
 _WITHOUT_SENTENCES = ("kind != 'preamble:askers' AND NOT EXISTS (SELECT 1 FROM sentences s "
                       "WHERE s.chunk_id = c.chunk_id)")
