@@ -43,7 +43,12 @@ import numpy as np
 from anfragen.answer import answerability as ab
 from anfragen.answer import extractive as ex
 from anfragen.evaluation import answerability_fit as af
-from anfragen.evaluation.metrics import contains_evidence, load_queries, quote_matches
+from anfragen.evaluation.metrics import (
+    contains_evidence,
+    held_out_rerankers,
+    load_queries,
+    quote_matches,
+)
 from anfragen.evaluation.report import provenance
 from anfragen.index import sentences as st
 from anfragen.index.analyze import analyze
@@ -64,9 +69,17 @@ def say(msg: str) -> None:
 
 # -- collecting -----------------------------------------------------------------------------
 
+def ranked(engine: Engine, q) -> list:
+    """The top 10 as `anfragen eval` ranks them: by the reranker fold model that did not
+    see the question."""
+    rerankers = held_out_rerankers(engine)
+    rer = rerankers.for_query(q.text) if rerankers is not None else None
+    return engine.search(q.text, RetrievalConfig(k=10), reranker=rer)
+
+
 def question_case(engine: Engine, q, file: str, models, settings) -> dict:
     """One question through the real answer stage, and its candidate sentences."""
-    hits = engine.search(q.text, RetrievalConfig())
+    hits = ranked(engine, q)
     lookup = engine.lookup(q.text, True)
     model = models.for_query(q.text)
     ans = ex.answer_from_hits(q.text, hits, settings, lookup=lookup, model=model)
@@ -322,7 +335,7 @@ def answerability_rows(engine: Engine, files: list[Path]) -> list[tuple]:
     out = []
     for f in files:
         for q in load_queries(f):
-            hits = engine.search(q.text, RetrievalConfig(k=10))
+            hits = ranked(engine, q)
             lk = engine.lookup(q.text)
             rows = ab.passage_features(ab.query_terms(q.text, lk.term_rows, lk.n_chunks), hits)
             feats = ab.question_features(rows) or {}

@@ -1,5 +1,6 @@
 """The issue 11/13 labs' own arithmetic: folds by document, where a lead is lost, the best
-sentence per chunk, and the lift with an offset (eval/answer_lab.py, eval/sentence_lab.py)."""
+sentence per chunk, the lift with an offset (eval/answer_lab.py, eval/sentence_lab.py), and
+the candidate answerability signals (eval/abstain_lab.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 answer_lab = pytest.importorskip("answer_lab")
 sentence_lab = pytest.importorskip("sentence_lab")
+abstain_lab = pytest.importorskip("abstain_lab")
 
 
 def case(i: int, docs: list[str], **kw) -> dict:
@@ -97,3 +99,24 @@ def test_lift_with_offset():
     assert out[2] == pytest.approx(0.93)  # lifted to the sentence cosine less the offset
     assert out[1] == pytest.approx(0.90)
     assert out[3] == pytest.approx(0.85)  # below the floor: keeps the last chunk cosine
+
+
+def test_abstain_lab_signals_of_the_reranked_passages():
+    from anfragen.models import Chunk, Hit
+
+    def hit(n: int, rerank: float, cos: float) -> Hit:
+        return Hit(Chunk(f"c{n}", "d", (n,), "t", "t"), 0.0, n,
+                   {"rerank": rerank, "cosine": cos})
+
+    hits = [hit(1, 9.0, 0.90), hit(2, 2.0, 0.91), hit(3, 1.0, 0.80)]
+    # rows as answerability.passage_features gives them: (hit, coverage, features)
+    rows = [(h, None, {"cos": h.scores["cosine"], "hard": float(h.rank == 1),
+                       "missing_idf": 0.5 * h.rank}) for h in hits]
+    f = abstain_lab.extra_features(rows, hits, {"c1": 0.95, "c2": 0.92})
+    assert f["rr_top"] == 9.0 and f["rr_margin"] == 3.0  # 7.0, capped
+    assert f["rr_share"] == pytest.approx(1 / (1 + np.exp(-7.0) + np.exp(-8.0)))
+    assert f["sent_top3"] == 0.95  # the best stored sentence among the top three
+    assert f["sent_clean"] == 0.92  # ... among the passages lacking no specific
+    assert f["sent_gap"] == pytest.approx(0.03)
+    assert f["rr_clean_gap"] == 3.0  # 9 - 2, capped
+    assert f["first_hard"] == 1.0 and f["first_missing_idf"] == 0.5
