@@ -162,6 +162,22 @@ def test_joint_answer_notice_is_never_quoted():
     assert all("gemeinsam beantwortet" not in s for s, _ in ans.sentences)
 
 
+def test_a_part_holding_only_the_joint_notice_does_not_take_its_units_citation():
+    # a long joint answer: part 0 is the notice alone, the answer is in part 1 (Büchel,
+    # 21/1920); part 0 used to stand for the unit, quote nothing and drop it
+    notice = hit("Die Fragen 1 bis 11 werden gemeinsam beantwortet.", 0.90, 1)
+    answer = replace(hit("Die Angaben betreffen die äußere Sicherheit und werden nicht "
+                         "veröffentlicht.", 0.90, 2),
+                     chunk=replace(hit("", 0.9, 2).chunk, chunk_id="d#1/1",
+                                   answer_text="Die Angaben betreffen die äußere Sicherheit "
+                                   "und werden nicht veröffentlicht."))
+    other = hit("Die Position der Bundesregierung ist unverändert.", 0.89, 3, numbers=(75,))
+    ans = answer_from_hits("Warum veröffentlicht die Bundesregierung die Angaben nicht?",
+                           [notice, answer, other], lookup=FakeLookup(), model=ALWAYS)
+    assert ans.citations[0].chunk_id == "d#1/1"
+    assert ans.sentences[0][0].startswith("Die Angaben betreffen")
+
+
 def test_cross_reference_brings_the_referenced_answer():
     target = Chunk("d#4", "hessen-seed/HE", (4,), "Frage 4: x\nAntwort: y",
                    "Die Software übermittelt einen Hinweis an das PK 11.")

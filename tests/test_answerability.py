@@ -61,3 +61,24 @@ def test_model_probability_is_the_logistic_of_standardised_features():
     m = Model(("a", "b"), (1.0, 0.0), (2.0, 1.0), (2.0, -1.0), 0.5, 0.5)
     z = 0.5 + 2.0 * (3.0 - 1.0) / 2.0 - 1.0 * 1.0
     assert abs(m.probability({"a": 3.0, "b": 1.0}) - 1 / (1 + 2.718281828459045 ** -z)) < 1e-9
+
+
+def test_a_number_matches_however_its_thousands_are_printed():
+    qt = query_terms("Zahlt der Bund 7.500 Euro pro Asylbewerber?", rows, 1000)
+    assert [t.text for t in qt.terms if t.kind == "number"] == ["7.500"]
+    for printed in ("7 500", "7.500", "7\u202f500", "7500"):
+        cov = coverage_of(hit(f"Die Pauschale von {printed} Euro bleibt."))
+        assert all(t.kind != "number" for t in missing_terms(qt, cov)), printed
+    assert any(t.kind == "number" for t in missing_terms(
+        qt, coverage_of(hit("Die Pauschale von 7 600 Euro bleibt."))))
+    # a year stays as printed: a table's "2014 215" is the year 2014 and 215 cases
+    qt = query_terms("Wie viele Fälle gab es 2014?", rows, 1000)
+    assert not missing_terms(qt, coverage_of(hit("Jahr Fälle 2014 215 2015 230 Fälle")))
+
+
+def test_a_threshold_is_not_a_figure_to_find():
+    qt = query_terms("Plant der Bund, mehr als 7.500 Euro pro Asylbewerber zu zahlen?", rows,
+                     1000)
+    assert all(t.kind != "number" for t in qt.terms)
+    qt = query_terms("Gibt es weniger als 10 Standorte?", rows, 1000)
+    assert all(t.kind != "number" for t in qt.terms)

@@ -184,7 +184,9 @@ def specifying(words: list[str], i: int) -> bool:
         age = any(_AGE_AFTER.match(w.lstrip("-")) for w in after[:1]) or (
             len(after) >= 3 and after[0].lower() in ("und", "bis") and after[1][0].isdigit()
             and _AGE_AFTER.match(after[2]) is not None)
-        return not (age or before in _ROUGH_BEFORE)
+        # "mehr als 7.500 Euro", "weniger als 10": a threshold, not a figure to find
+        threshold = before == "als" and i >= 2 and words[i - 2].lower() in ("mehr", "weniger")
+        return not (age or threshold or before in _ROUGH_BEFORE)
     if before == "bei" and i >= 2 and words[i - 2][:1].isupper() and \
             word.lower() in CITIES:
         return False
@@ -215,6 +217,18 @@ class Coverage:
     text: str  # folded
     lands: frozenset[str]  # named in the passage
     doc_land: str  # the parliament's Land, "" for the Bundestag
+    numbers: str = ""  # text with thousands separators dropped (plain_number)
+
+
+# A thousands separator as the documents print it: "7 500", "7.500", "7 500" (narrow or
+# no-break space), between a digit and a group of three.
+_THOUSANDS = re.compile(r"(?<=\d)[.\s\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+
+
+def plain_number(text: str) -> str:
+    """"7.500" and "7 500" as "7500": a question's number and the passage's then match
+    however either prints its thousands."""
+    return _THOUSANDS.sub("", text)
 
 
 def coverage_of(hit: Hit) -> Coverage:
@@ -222,8 +236,9 @@ def coverage_of(hit: Hit) -> Coverage:
     meta = " ".join(str(d.get(k, "")) for k in ("title", "parliament", "answering_body"))
     text = f"{hit.chunk.text}\n{meta}"
     doc_lands = lands_in(str(d.get("parliament", "")))
-    return Coverage(frozenset(analyze(text)), fold(text), frozenset(lands_in(hit.chunk.text)),
-                    next(iter(sorted(doc_lands)), ""))
+    folded = fold(text)
+    return Coverage(frozenset(analyze(text)), folded, frozenset(lands_in(hit.chunk.text)),
+                    next(iter(sorted(doc_lands)), ""), plain_number(folded))
 
 
 def missing_terms(qt: QueryTerms, cov: Coverage) -> list[Term]:
@@ -232,13 +247,23 @@ def missing_terms(qt: QueryTerms, cov: Coverage) -> list[Term]:
     for t in qt.terms:
         if t.kind == "place":
             found = t.text in cov.lands or t.text == cov.doc_land
-        elif t.kind in ("year", "number"):
-            found = re.search(rf"(?<![\d.,]){re.escape(t.text)}(?![\d])", cov.text) is not None
+        elif t.kind == "year":
+            found = printed(t.text, cov.text)
+        elif t.kind == "number":
+            # as printed, or without thousands separators on both sides ("7.500" in the
+            # question, "7 500" in the answer); not only the latter: a table's "2014 215"
+            # would read as 2014215
+            found = printed(t.text, cov.text) or printed(plain_number(t.text), cov.numbers)
         else:
             found = all(s in cov.stems for s in t.stems)
         if not found:
             out.append(t)
     return out
+
+
+def printed(number: str, text: str) -> bool:
+    """Does `text` hold `number` as a whole number (not inside a longer one)?"""
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", text) is not None
 
 
 def features(qt: QueryTerms, hit: Hit, cov: Coverage, best_cos: float, margin: float) -> dict:

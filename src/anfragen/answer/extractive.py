@@ -147,12 +147,16 @@ MIN_WEIGHT = 0.5  # a stem in nearly every chunk still counts a little when it i
 
 
 def cited(rows: list, s: AnswerSettings) -> list[Hit]:
-    """The passages that pass the check (answerability.passes), in rank order."""
+    """The passages that pass the check (answerability.passes), in rank order, less those
+    with nothing of their own to quote: a unit's first part that holds only "Die Fragen 1
+    bis 11 werden gemeinsam beantwortet." would otherwise stand for the whole unit
+    (one_per_unit) and take its answer, in the parts after it, out of the citations."""
     best = max(f["cos"] for _, _, f in rows)
     close = [f for _, _, f in rows if f["cos"] >= best - s.cite_margin]
     strict = any(not any(f[k] for k in ("missing_place", "missing_year", "missing_number"))
                  for f in close)
-    return [h for h, _, f in rows if ab.passes(f, best, s.cite_margin, strict)]
+    return [h for h, _, f in rows if ab.passes(f, best, s.cite_margin, strict)
+            and sentvecs.quotable(h.chunk.answer_text)]
 
 
 @lru_cache(maxsize=4)
