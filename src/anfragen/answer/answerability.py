@@ -193,10 +193,14 @@ def specifying(words: list[str], i: int) -> bool:
     return True
 
 
+_NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis")
+
+
 def name_like(word: str, before: str, position: int) -> bool:
     """A country or large city, an acronym or a word with capitals inside ("AOK",
-    "HammerHAI", "KI-Fabrik"), or a capitalised word after a designator ("JVA Celle",
-    "Landkreis Aurich"). Plain nouns are not: German capitalises them all."""
+    "HammerHAI"), or a capitalised word after a designator ("JVA Celle", "Landkreis
+    Aurich"). Plain nouns are not: German capitalises them all, and an acronym before one
+    ("KI-Verhaltenserkennung") does not make it a name."""
     low = word.lower()
     if low in _NATIONAL or low in _MONTHS:
         return False
@@ -204,9 +208,18 @@ def name_like(word: str, before: str, position: int) -> bool:
         return True
     if not word[:1].isupper():
         return False
-    if any(c.isupper() for part in word.split("-") for c in part[1:]):
+    parts = word.split("-")
+    if word.isupper() and len(word) > 1:  # an acronym: "AOK", "NDR"
         return True
-    return position > 0 and before in _DESIGNATORS
+    # capitals inside a part ("HammerHAI"), but not an acronym that only qualifies a plain
+    # noun ("KI-Verhaltenserkennung", "IT-Sicherheit")
+    if any(c.isupper() for part in parts for c in part[1:]) and not (
+            len(parts) > 1 and parts[0].isupper() and not any(
+                c.isupper() for part in parts[1:] for c in part[1:])):
+        return True
+    # after a designator ("JVA Celle", "Landkreis Aurich"), unless shaped like a plain noun
+    # ("Verein Bundesförderung" in a keyword query)
+    return position > 0 and before in _DESIGNATORS and not low.endswith(_NOUN_ENDINGS)
 
 
 @dataclass(frozen=True)
