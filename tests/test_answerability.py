@@ -96,3 +96,10 @@ def test_an_acronym_before_a_plain_noun_or_a_noun_after_a_designator_is_no_name(
     qt = query_terms("Werden bei der KI-Verhaltenserkennung am Hansaplatz Bilder gespeichert?",
                      rows, 1000)
     assert {t.text: t.kind for t in qt.terms}["KI-Verhaltenserkennung"] == "word"
+
+
+def test_a_designator_names_what_follows_its_article():
+    qt = query_terms("Wie stark sinken die Netzentgelte im Netzgebiet der Westnetz?", rows, 1000)
+    assert {t.text: t.kind for t in qt.terms}["Westnetz"] == "name"
+    qt = query_terms("Wie stark sinken die Netzentgelte in der Westnetz?", rows, 1000)
+    assert {t.text: t.kind for t in qt.terms}["Westnetz"] == "word"

@@ -155,11 +155,10 @@ def word_terms(query: str, idf: dict[str, float], taken: set[str]) -> list[Term]
         stems = tuple(analyze(word))
         if not stems:
             continue
-        before = words[i - 1].lower() if i else ""
         if not specifying(words, i):
             continue
         kind = "number" if word[0].isdigit() else \
-            "name" if name_like(word, before, i) else "word"
+            "name" if name_like(word, designating(words, i), i) else "word"
         out.append(Term(raw if kind == "number" else word, stems, kind,
                         max(idf.get(s, 0.0) for s in stems)))
         taken.add(word)
@@ -194,6 +193,18 @@ def specifying(words: list[str], i: int) -> bool:
 
 
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis")
+
+
+_ARTICLES = frozenset("der des die dem den".split())
+
+
+def designating(words: list[str], i: int) -> str:
+    """The word before word i, looking past an article after a designator ("im Netzgebiet
+    der Westnetz", "in der Stadt der ..."): lower-cased, "" at the start."""
+    before = words[i - 1].lower() if i else ""
+    if before in _ARTICLES and i >= 2 and words[i - 2].lower() in _DESIGNATORS:
+        return words[i - 2].lower()
+    return before
 
 
 def name_like(word: str, before: str, position: int) -> bool:
