@@ -192,9 +192,9 @@ def specifying(words: list[str], i: int) -> bool:
     return True
 
 
+# Endings of plain nouns ("Bundesförderung", "Sicherheit"): after a designator such a word is
+# what is designated of, not its name. And the articles a designator may stand behind.
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis")
-
-
 _ARTICLES = frozenset("der des die dem den".split())
 
 
