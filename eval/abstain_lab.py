@@ -32,9 +32,9 @@ import numpy as np
 
 from anfragen.answer import answerability as ab
 from anfragen.evaluation import answerability_fit as af
-from anfragen.evaluation.metrics import held_out_rerankers, load_queries
-from anfragen.index import store
+from anfragen.evaluation.metrics import held_out_rerankers, held_out_search, load_queries
 from anfragen.pipeline import Engine
+from anfragen.rerank import best_sentence_cosines
 from anfragen.retrieve import RetrievalConfig
 
 SEEDS = range(5)
@@ -44,15 +44,6 @@ EXTRA = ("rr_top", "rr_margin", "rr_share", "sent_top3", "sent_clean", "sent_gap
 
 def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def best_sentences(engine: Engine, hits, qvec: np.ndarray) -> dict[str, float]:
-    """chunk_id -> its best stored sentence's cosine with the question."""
-    out: dict[str, float] = {}
-    for cid, _, vec in store.sentence_rows(engine.index.conn, [h.chunk.chunk_id for h in hits]):
-        cos = float(np.frombuffer(vec, dtype=np.float16).astype(np.float32) @ qvec)
-        out[cid] = max(out.get(cid, -1.0), cos)
-    return out
 
 
 def extra_features(rows: list, hits: list, sent: dict[str, float]) -> dict:
@@ -91,13 +82,13 @@ def collect(engine: Engine, files: list[Path]) -> list[tuple]:
     data = []
     for f in files:
         for q in load_queries(f):
-            rer = rerankers.for_query(q.text) if rerankers is not None else None
-            hits = engine.search(q.text, RetrievalConfig(k=10), reranker=rer)
+            hits = held_out_search(engine, q.text, RetrievalConfig(k=10), rerankers)
             lk = engine.lookup(q.text)
             rows = ab.passage_features(ab.query_terms(q.text, lk.term_rows, lk.n_chunks), hits)
             feats = ab.question_features(rows) or dict.fromkeys(ab.ALL_QUESTION_FEATURES, 0.0)
             qvec = engine.embed_query(q.text)
-            feats |= extra_features(rows, hits, best_sentences(engine, hits[:10], qvec))
+            feats |= extra_features(rows, hits, best_sentence_cosines(
+                engine.index.conn, [h.chunk.chunk_id for h in hits[:10]], qvec))
             docs = {u.split("#", 1)[0] for u in q.relevant} if q.relevant else \
                 {h.chunk.doc_id for h, _, _ in rows[:1]}
             top = rows[0][0] if rows else None
@@ -107,19 +98,25 @@ def collect(engine: Engine, files: list[Path]) -> list[tuple]:
     return data
 
 
-def cv(data: list[tuple], names: list[str]) -> dict:
+def out_of_fold(data: list[tuple], names: list[str], seed: int) -> tuple:
+    """(rows, scores, fold models, fold of each question) of answerability_fit.out_of_fold
+    with the feature set `names`, which fit() and query_score() read from the module."""
     saved = af.QUESTION_FEATURES
-    af.QUESTION_FEATURES = tuple(names)  # fit() and query_score() read it
+    af.QUESTION_FEATURES = tuple(names)
     try:
         rows = [af.QueryRows(q, f, tuple(float(d.get(k, 0.0)) for k in names), docs)
                 for q, f, d, docs, _ in data]
-        per_file: dict[str, list] = {}
-        for s in SEEDS:
-            scores, models, fold_of = af.out_of_fold(rows, seed=s)
-            for key, fig in af.cv_figures(rows, scores, models, fold_of).items():
-                per_file.setdefault(key, []).append(fig)
+        return (rows, *af.out_of_fold(rows, seed=seed))
     finally:
         af.QUESTION_FEATURES = saved
+
+
+def cv(data: list[tuple], names: list[str]) -> dict:
+    per_file: dict[str, list] = {}
+    for s in SEEDS:
+        rows, scores, models, fold_of = out_of_fold(data, names, s)
+        for key, fig in af.cv_figures(rows, scores, models, fold_of).items():
+            per_file.setdefault(key, []).append(fig)
     return {key: {"abstention": round(statistics.fmean(f["abstention_rate"] for f in figs), 3),
                   "false_abstention": round(statistics.fmean(f["false_abstention_rate"]
                                                              for f in figs), 3)}
@@ -170,14 +167,7 @@ def classifiers(data: list[tuple], seeds=SEEDS) -> dict:
 
 def misses(data: list[tuple], names: list[str]) -> list[dict]:
     """Unanswerable questions the set lets through at seed 0, with their features."""
-    saved = af.QUESTION_FEATURES
-    af.QUESTION_FEATURES = tuple(names)
-    try:
-        rows = [af.QueryRows(q, f, tuple(float(d.get(k, 0.0)) for k in names), docs)
-                for q, f, d, docs, _ in data]
-        scores, models, fold_of = af.out_of_fold(rows, seed=0)
-    finally:
-        af.QUESTION_FEATURES = saved
+    _, scores, models, fold_of = out_of_fold(data, names, 0)
     out = []
     for (q, f, d, _, top), s, k in zip(data, scores, fold_of, strict=True):
         if not q.answerable and s >= models[k].threshold:

@@ -46,6 +46,7 @@ from anfragen.evaluation import answerability_fit as af
 from anfragen.evaluation.metrics import (
     contains_evidence,
     held_out_rerankers,
+    held_out_search,
     load_queries,
     quote_matches,
 )
@@ -72,9 +73,7 @@ def say(msg: str) -> None:
 def ranked(engine: Engine, q) -> list:
     """The top 10 as `anfragen eval` ranks them: by the reranker fold model that did not
     see the question."""
-    rerankers = held_out_rerankers(engine)
-    rer = rerankers.for_query(q.text) if rerankers is not None else None
-    return engine.search(q.text, RetrievalConfig(k=10), reranker=rer)
+    return held_out_search(engine, q.text, RetrievalConfig(k=10), held_out_rerankers(engine))
 
 
 def question_case(engine: Engine, q, file: str, models, settings) -> dict:

@@ -114,14 +114,21 @@ def _inv(rank: int | None) -> float:
     return 0.0 if rank is None else 1.0 / math.log2(1 + rank)
 
 
+def best_sentence_cosines(conn, chunk_ids: list[str], qvec: np.ndarray) -> dict[str, float]:
+    """chunk_id -> the cosine of its stored sentence closest to the query (chunks without
+    stored sentences are absent)."""
+    best: dict[str, float] = {}
+    for cid, _, vec in store.sentence_rows(conn, chunk_ids):
+        cos = float(np.frombuffer(vec, dtype=np.float16).astype(np.float32) @ qvec)
+        best[cid] = max(best.get(cid, -1.0), cos)
+    return best
+
+
 def features(conn, n_chunks: int, sig: Signals, ranked: list, rrf_k: int) -> np.ndarray:
     """One row of FEATURES per passage of `ranked` (fusion's Ranked, best first)."""
     ids = [r.id for r in ranked]
     chunks = store.get_chunks(conn, ids)
-    best_sentence: dict[str, float] = {}
-    for cid, _, vec in store.sentence_rows(conn, [c.chunk_id for c in chunks.values()]):
-        cos = float(np.frombuffer(vec, dtype=np.float16).astype(np.float32) @ sig.qvec)
-        best_sentence[cid] = max(best_sentence.get(cid, -1.0), cos)
+    best_sentence = best_sentence_cosines(conn, [c.chunk_id for c in chunks.values()], sig.qvec)
     stems = list(dict.fromkeys(analyze(sig.query)))
     df = store.term_rows(conn, stems) if stems else {}
     idf = {s: math.log((n_chunks + 1) / (df.get(s, 0) + 1)) for s in stems}

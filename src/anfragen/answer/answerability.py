@@ -219,14 +219,14 @@ def name_like(word: str, before: str, position: int) -> bool:
         return True
     if not word[:1].isupper():
         return False
-    parts = word.split("-")
     if word.isupper() and len(word) > 1:  # an acronym: "AOK", "NDR"
         return True
-    # capitals inside a part ("HammerHAI"), but not an acronym that only qualifies a plain
-    # noun ("KI-Verhaltenserkennung", "IT-Sicherheit")
-    if any(c.isupper() for part in parts for c in part[1:]) and not (
-            len(parts) > 1 and parts[0].isupper() and not any(
-                c.isupper() for part in parts[1:] for c in part[1:])):
+    # capitals inside a part ("HammerHAI"); an acronym that only qualifies what follows
+    # ("KI-Verhaltenserkennung", "IT-Sicherheit") does not count
+    parts = word.split("-")
+    if len(parts) > 1 and parts[0].isupper():
+        parts = parts[1:]
+    if any(c.isupper() for part in parts for c in part[1:]):
         return True
     # after a designator ("JVA Celle", "Landkreis Aurich"), unless shaped like a plain noun
     # ("Verein Bundesförderung" in a keyword query)

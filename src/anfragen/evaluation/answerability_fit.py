@@ -58,14 +58,12 @@ class QueryRows:
 def collect(engine, queries: Sequence[Query], file: str, mode: str = "hybrid") -> list[QueryRows]:
     from anfragen.retrieve import RetrievalConfig
 
-    from .metrics import held_out_rerankers
+    from .metrics import held_out_rerankers, held_out_search
 
     rerankers = held_out_rerankers(engine)
     out = []
     for q in queries:
-        # ranked as `anfragen eval` ranks it: by the reranker's fold model that did not see it
-        rer = rerankers.for_query(q.text) if rerankers is not None else None
-        hits = engine.search(q.text, RetrievalConfig(mode=mode, k=10), reranker=rer)
+        hits = held_out_search(engine, q.text, RetrievalConfig(mode=mode, k=10), rerankers)
         lookup = engine.lookup(q.text, mode != "bm25")
         rows = passage_features(query_terms(q.text, lookup.term_rows, lookup.n_chunks), hits)
         feats = question_features(rows) or dict.fromkeys(QUESTION_FEATURES, 0.0)

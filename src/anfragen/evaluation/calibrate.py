@@ -22,13 +22,12 @@ from .metrics import load_queries
 
 def confidences(engine, queries, mode: str) -> list[tuple[float, bool]]:
     open_settings = replace(AnswerSettings.load(), threshold=-1.0)
-    from .metrics import held_out_rerankers
+    from .metrics import held_out_rerankers, held_out_search
 
     rerankers = held_out_rerankers(engine)
     rows = []
     for q in queries:
-        rer = rerankers.for_query(q.text) if rerankers is not None else None
-        hits = engine.search(q.text, RetrievalConfig(mode=mode, k=10), reranker=rer)
+        hits = held_out_search(engine, q.text, RetrievalConfig(mode=mode, k=10), rerankers)
         ans = answer_from_hits(q.text, hits, open_settings)
         rows.append((ans.confidence, q.answerable))
     return rows

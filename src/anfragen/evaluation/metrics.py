@@ -129,8 +129,7 @@ def run_query(engine, q: Query, cfg, answer_settings=None,
     from anfragen.answer.extractive import answer_from_hits
 
     t0 = time.perf_counter()
-    reranker = rerankers.for_query(q.text) if rerankers is not None else None
-    hits = engine.search(q.text, cfg, reranker=reranker)
+    hits = held_out_search(engine, q.text, cfg, rerankers)
     model = models.for_query(q.text) if models is not None else None
     ans = answer_from_hits(q.text, hits, answer_settings,
                            lookup=engine.lookup(q.text, cfg.mode != "bm25"), model=model)
@@ -248,6 +247,13 @@ def evaluate_engine(engine, queries: list[Query], cfg, answer_settings=None, pro
                                    "evidence_hits": r.evidence_hits[:10]} for r in results],
     }
     return report, runs
+
+
+def held_out_search(engine, query: str, cfg, rerankers) -> list:
+    """The hits for `query` as `anfragen eval` ranks them: by the reranker fold model that
+    did not see the question (`rerankers` from held_out_rerankers; None: the shipped one)."""
+    reranker = rerankers.for_query(query) if rerankers is not None else None
+    return engine.search(query, cfg, reranker=reranker)
 
 
 def held_out_rerankers(engine):
